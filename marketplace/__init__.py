@@ -1,0 +1,73 @@
+"""The application shell. `create_app` is the composition root: the only place here that imports the
+domain packages (cooperatives, catalog, orders)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import swagger_ui_bundle
+from flask import Flask, request, send_from_directory
+from flask.json.provider import DefaultJSONProvider
+
+from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
+from marketplace.errors import UnsupportedMediaType, register_error_handlers
+from marketplace.extensions import api, db, limiter, migrate
+
+BODY_TYPES = ("application/json", "multipart/form-data")
+
+
+class JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder=str(BASE_DIR / "static"))
+    app.json = JSONProvider(app)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
+    limiter.init_app(app)
+    api.init_app(app)
+    app.before_request(refuse_unknown_body_types)
+
+
+def refuse_unknown_body_types():
+    """A body the API cannot read is a 415, not a confusing 422 about missing fields."""
+    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or 0) > 0:
+        if request.mimetype not in BODY_TYPES:
+            raise UnsupportedMediaType("unsupported_media_type",
+                                       "Send JSON (application/json), or multipart/form-data for uploads.")
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace import audit, exchange_rates
+    from marketplace.auth import routes as auth_routes
+
+    for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
+        api.register_blueprint(blueprint)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    @app.get("/media/<path:filename>")
+    def media(filename: str):
+        return send_from_directory(app.config["MEDIA_ROOT"], filename, max_age=31536000)
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace import cli
+
+    cli.register_commands(app)

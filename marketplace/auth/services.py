@@ -1,0 +1,104 @@
+"""Accounts and tokens: registration, password checks, issuing, resolving and revoking tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from marketplace.auth.models import ApiToken, Role, User
+from marketplace.dbtypes import utcnow
+from marketplace.errors import Conflict, Unauthorized
+from marketplace.extensions import db
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown e-mail as slow as one with a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+# Packages above marketplace add facts to GET /me (e.g. the cooperatives a user manages) through this list.
+profile_extenders: list[Callable[[User], dict]] = []
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def register_user(*, email: str, password: str, full_name: str, role: str) -> User:
+    """Create a buyer, cooperative or admin account; the e-mail must be new."""
+    email = normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("email_taken", "An account with this e-mail already exists.", {"email": ["Already registered."]})
+    user = User(email=email, password_hash=_hasher.hash(password), full_name=full_name.strip(), role=role)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_admin(*, email: str, password: str, full_name: str = "Administrator") -> User:
+    """Create an admin, or promote an existing account and reset its password."""
+    email = normalize_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        return register_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
+    user.role, user.password_hash = Role.ADMIN, _hasher.hash(password)
+    db.session.commit()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.is_active:
+        raise Unauthorized("invalid_credentials", "Wrong e-mail or password.")
+    return user
+
+
+def issue_token(user: User, *, ttl: timedelta) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + ttl
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
+    db.session.commit()
+    return IssuedToken(token=token, expires_at=expires_at, user=user)
+
+
+def resolve_token(token: str) -> ApiToken | None:
+    """The live token row for a bearer token, or None if unknown, revoked or expired."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def profile(user: User) -> dict:
+    facts: dict = {"cooperative_ids": []}
+    for extend in profile_extenders:
+        facts.update(extend(user))
+    return facts
+
+
+def count_users_by_role() -> dict[str, int]:
+    return dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())

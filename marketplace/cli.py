@@ -1,0 +1,62 @@
+"""Command-line tools: `flask --app wsgi users create-admin`, `flask --app wsgi demo load`."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from marketplace.auth import services as accounts
+from marketplace.auth.models import Role
+from marketplace.errors import AppError
+
+users = AppGroup("users", help="Manage accounts.")
+demo = AppGroup("demo", help="Demo data for a laptop.")
+
+DEMO_PASSWORD = "souk-demo-2026"
+DEMO_USERS = [
+    ("admin@souk.test", "Nadia Admin", Role.ADMIN),
+    ("fatima@cooperative.test", "Fatima Aït Ouahmane", Role.COOPERATIVE),
+    ("youssef@cooperative.test", "Youssef El Idrissi", Role.COOPERATIVE),
+    ("khadija@cooperative.test", "Khadija Benali", Role.COOPERATIVE),
+    ("amina@buyer.test", "Amina Tazi", Role.BUYER),
+    ("moussa@buyer.test", "Moussa Diop", Role.BUYER),
+]
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--password", envvar="ADMIN_PASSWORD", help="or set ADMIN_PASSWORD; prompted when absent")
+@click.option("--full-name", default="Administrator")
+def create_admin(email: str, password: str | None, full_name: str) -> None:
+    """Create an administrator (or promote an existing account)."""
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    user = accounts.create_admin(email=email, password=password, full_name=full_name)
+    click.echo(f"Admin {user.email} (id {user.id}) is ready.")
+
+
+def load_demo_users() -> None:
+    for email, full_name, role in DEMO_USERS:
+        try:
+            accounts.register_user(email=email, password=DEMO_PASSWORD, full_name=full_name, role=role)
+        except AppError:
+            continue
+
+
+@demo.command("load")
+def load() -> None:
+    """Load demo accounts, cooperatives, products and orders (safe to run twice)."""
+    for loader in current_app.extensions["demo_loaders"]:
+        click.echo(f"Loading {loader.__module__.split('.')[0]} …")
+        loader()
+    click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}: " + ", ".join(e for e, _, _ in DEMO_USERS))
+
+
+def register_commands(app: Flask) -> None:
+    app.extensions.setdefault("demo_loaders", []).insert(0, load_demo_users)
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

@@ -1,0 +1,73 @@
+"""Configuration from the environment, with working defaults for a laptop (12-factor)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Name -> (default, meaning). The README's configuration table is written from this list.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "APP_ENV": ("development", "`production` refuses to boot without SECRET_KEY, DATABASE_URL and the Stripe secrets"),
+    "DATABASE_URL": (f"sqlite:///{INSTANCE_DIR / 'souk.db'}", "SQLAlchemy URL; `postgresql+psycopg://…` for PostgreSQL"),
+    "SECRET_KEY": ("dev-only-not-secret", "signing key; must be set in production"),
+    "MEDIA_ROOT": (str(BASE_DIR / "static" / "media"), "where uploaded images are stored"),
+    "PRIVATE_MEDIA_ROOT": (str(INSTANCE_DIR / "private"), "certification documents (never served statically)"),
+    "SEARCH_BACKEND": ("whoosh", "`whoosh` (one machine) or `postgres` (several app servers)"),
+    "SEARCH_INDEX_DIR": (str(INSTANCE_DIR / "search-index"), "Whoosh index directory"),
+    "STRIPE_SECRET_KEY": ("", "Stripe secret key (`sk_…`)"),
+    "STRIPE_WEBHOOK_SECRET": ("", "Stripe webhook endpoint secret (`whsec_…`)"),
+    "STRIPE_API_BASE": ("", "point the stripe library at another server (localstripe in tests)"),
+    "RESERVATION_MINUTES": ("30", "minutes an unpaid card order holds its stock"),
+    "RETURN_WINDOW_DAYS": ("7", "days after delivery before a parcel can be settled"),
+    "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
+    "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; `redis://127.0.0.1:6379` to share limits between workers"),
+    "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
+    "LOGIN_RATE_LIMIT": ("10 per minute", "failed logins allowed per IP and per e-mail"),
+    "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
+}
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+
+_INTEGERS = {"RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
+             "MAX_CONTENT_LENGTH"}
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Read every setting from the environment, falling back to the laptop defaults."""
+    environ = os.environ if environ is None else environ
+    if environ.get("APP_ENV") == "production":
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not environ.get(name)]
+        if missing:
+            raise ConfigurationError(f"APP_ENV=production needs these environment variables: {', '.join(missing)}")
+    config: dict[str, object] = {}
+    for name, (default, _meaning) in SETTINGS.items():
+        raw = environ.get(name, default)
+        try:
+            config[name] = int(raw) if name in _INTEGERS else raw
+        except ValueError:
+            raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    config.update(API_SETTINGS)
+    return config
+
+
+API_SETTINGS = {
+    "API_TITLE": "Souk Coop API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Marketplace for Moroccan solidarity-economy cooperatives."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    },
+}

@@ -1,0 +1,174 @@
+"""Fixtures: app → client → accounts. The database is SQLite (a temp file) or, with TEST_DATABASE_URL set,
+PostgreSQL in a schema of its own for this run; every test starts from empty tables."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.auth import services as accounts
+from marketplace.auth.models import Role
+from marketplace.extensions import db
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def postgres_schema_url(base_url: str, schema: str) -> str:
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema},public"})
+    return url.render_as_string(hide_password=False)
+
+
+def create_postgres_schema(base_url: str) -> tuple[str, str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        for extension in ("unaccent", "pg_trgm"):
+            connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"))
+    engine.dispose()
+    return schema, postgres_schema_url(base_url, schema)
+
+
+def drop_postgres_schema(base_url: str, schema: str) -> None:
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if POSTGRES_URL:
+        schema, url = create_postgres_schema(POSTGRES_URL)
+        yield url
+        drop_postgres_schema(POSTGRES_URL, schema)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _tables(database_url):
+    create_app({"DATABASE_URL": database_url})  # imports every model
+    engine = create_engine(database_url)
+    db.metadata.create_all(engine)
+    engine.dispose()
+
+
+def empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url, _tables, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    role: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Accounts:
+    """Sign up users of each role through the API (admins through the service, as the CLI does)."""
+
+    def __init__(self, app, client):
+        self.app, self.client, self._n = app, client, 0
+
+    def _email(self, role: str) -> str:
+        self._n += 1
+        return f"{role}{self._n}-{uuid.uuid4().hex[:6]}@example.ma"
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> str:
+        response = self.client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+        assert response.status_code == 201, response.json
+        return response.json["token"]
+
+    def new(self, role: str = Role.BUYER, *, email: str | None = None) -> Account:
+        email = email or self._email(role)
+        if role == Role.ADMIN:
+            with self.app.app_context():
+                user_id = accounts.create_admin(email=email, password=PASSWORD).id
+        else:
+            response = self.client.post("/api/v1/auth/register", json={
+                "email": email, "password": PASSWORD, "full_name": f"Test {role.title()}", "role": role})
+            assert response.status_code == 201, response.json
+            user_id = response.json["id"]
+        return Account(id=user_id, email=email, role=role, token=self.sign_in(email))
+
+    def buyer(self) -> Account:
+        return self.new(Role.BUYER)
+
+    def cooperative(self) -> Account:
+        return self.new(Role.COOPERATIVE)
+
+    def admin(self) -> Account:
+        return self.new(Role.ADMIN)
+
+
+@pytest.fixture
+def users(app, client) -> Accounts:
+    return Accounts(app, client)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(app):
+    """Counts the SQL statements the app runs; `queries.reset()` before the request to measure."""
+    counter = QueryCounter()
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield counter
+    event.remove(engine, "before_cursor_execute", record)
