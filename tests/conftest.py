@@ -172,3 +172,19 @@ def queries(app):
     event.listen(engine, "before_cursor_execute", record)
     yield counter
     event.remove(engine, "before_cursor_execute", record)
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("REQUIRE_POSTGRES") and not POSTGRES_URL:
+        pytest.exit("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not", returncode=2)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With REQUIRE_POSTGRES, a test skipped for want of PostgreSQL fails the run."""
+    if not os.environ.get("REQUIRE_POSTGRES"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in reporter.stats.get("skipped", []) if "PostgreSQL" in str(r.longrepr)]
+    if skipped:
+        reporter.write_line(f"{len(skipped)} tests needing PostgreSQL were skipped in the PostgreSQL run", red=True)
+        session.exitstatus = 1
