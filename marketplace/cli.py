@@ -1,8 +1,6 @@
 """Command-line tools: `flask --app wsgi users create-admin`, `flask --app wsgi demo load`."""
 from __future__ import annotations
 
-import os
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup

@@ -24,13 +24,15 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
     "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; `redis://127.0.0.1:6379` to share limits between workers"),
     "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
+    "ARGON2_TIME_COST": ("3", "argon2 passes per password hash"),
+    "ARGON2_MEMORY_KIB": ("65536", "argon2 memory per password hash, in KiB"),
     "LOGIN_RATE_LIMIT": ("10 per minute", "failed logins allowed per IP and per e-mail"),
     "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
-_INTEGERS = {"RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
+_INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
              "MAX_CONTENT_LENGTH"}
 
 

@@ -1,7 +1,7 @@
 """Translated text: {"fr", "ar", "en"}, at least one of fr or ar; display_name by Accept-Language."""
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 LANGUAGES = ("fr", "ar", "en")
@@ -20,9 +20,10 @@ class TranslatedSchema(Schema):
 
 
 def preferred_language() -> str | None:
+    """`g.language` when a route set one (e.g. search's `lang`), else the best match of Accept-Language."""
     if not has_request_context():
         return None
-    return request.accept_languages.best_match(LANGUAGES)
+    return g.get("language") or request.accept_languages.best_match(LANGUAGES)
 
 
 def pick(text: dict[str, str] | None, language: str | None = None) -> str:

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.auth.models import ApiToken, Role, User
@@ -16,9 +19,17 @@ from marketplace.dbtypes import utcnow
 from marketplace.errors import Conflict, Unauthorized
 from marketplace.extensions import db
 
-_hasher = PasswordHasher()
-# Verifying against this keeps a login for an unknown e-mail as slow as one with a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+@cache
+def _hasher_with(time_cost: int, memory_cost: int) -> tuple[PasswordHasher, str]:
+    """A hasher and a hash of nothing: verifying against it keeps unknown e-mails as slow as wrong passwords."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    return hasher, hasher.hash("not-a-password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    return _hasher_with(current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_KIB"])
 
 # Packages above marketplace add facts to GET /me (e.g. the cooperatives a user manages) through this list.
 profile_extenders: list[Callable[[User], dict]] = []
@@ -44,7 +55,7 @@ def register_user(*, email: str, password: str, full_name: str, role: str) -> Us
     email = normalize_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("email_taken", "An account with this e-mail already exists.", {"email": ["Already registered."]})
-    user = User(email=email, password_hash=_hasher.hash(password), full_name=full_name.strip(), role=role)
+    user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role)
     db.session.add(user)
     db.session.commit()
     return user
@@ -56,15 +67,16 @@ def create_admin(*, email: str, password: str, full_name: str = "Administrator")
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         return register_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
-    user.role, user.password_hash = Role.ADMIN, _hasher.hash(password)
+    user.role, user.password_hash = Role.ADMIN, _hasher()[0].hash(password)
     db.session.commit()
     return user
 
 
 def authenticate(*, email: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    hasher, dummy_hash = _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else dummy_hash, password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.is_active:
