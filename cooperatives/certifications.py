@@ -1,0 +1,154 @@
+"""Use cases of certifications: submission with its document, the administrators' decisions, public checks."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from cooperatives import documents, validators
+from cooperatives.errors import CooperativeError
+from cooperatives.models import Certification, Cooperative
+from cooperatives.services import managed_cooperative, may_administer
+from cooperatives.signals import certification_status_changed, certified_products_validators
+from marketplace.audit import change_state
+from marketplace.auth.models import User
+from marketplace.auth.permissions import found
+from marketplace.dbtypes import utcnow
+from marketplace.errors import Conflict, ValidationFailed
+from marketplace.extensions import db
+from marketplace.pagination import paginate
+
+# decision → (the only stored status it applies to, the status it leads to)
+CERTIFICATION_DECISIONS = {
+    "verify": ("submitted", "verified"),
+    "reject": ("submitted", "rejected"),
+    "revoke": ("verified", "revoked"),
+}
+# Which row the public check shows when several share a number: the most meaningful to a buyer first.
+_CHECK_PREFERENCE = ("verified", "expired", "revoked", "submitted", "rejected")
+
+
+def _private_root() -> Path:
+    return Path(current_app.config["PRIVATE_MEDIA_ROOT"])
+
+
+def submit_certification(user: User, cooperative_id: int, data: dict[str, Any], upload: BinaryIO) -> Certification:
+    """Submit a certification and its document (PDF, JPEG or PNG by content) for verification.
+
+    The number must not be live (submitted or verified) for another cooperative; the products named must be
+    the cooperative's own.
+    """
+    cooperative = managed_cooperative(user, cooperative_id, admins=False)
+    product_ids = sorted(set(data.pop("product_ids")))
+    _ensure_own_products(cooperative.id, product_ids)
+    _ensure_number_free(data["kind"], data["number"], cooperative.id)
+    document = documents.read_document(upload)
+    document_path = documents.store_document(document, _private_root())
+    try:
+        certification = Certification(cooperative_id=cooperative.id, product_ids=product_ids,
+                                      document_path=document_path, document_content_type=document.content_type,
+                                      **data)
+        db.session.add(certification)
+        change_state(certification, "submitted", allowed={None: {"submitted"}}, actor_id=user.id,
+                     reason="submitted")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        documents.delete_document(_private_root(), document_path)
+        raise
+    return certification
+
+
+def list_certifications(user: User | None, cooperative_id: int, *, page: int, per_page: int) -> dict:
+    """Managers and administrators see every certification; others the verified (or expired) ones of a verified
+    cooperative."""
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    privileged = cooperative is not None and may_administer(user, cooperative_id)
+    found(cooperative, visible=privileged or (cooperative is not None and cooperative.is_verified),
+          what="cooperative")
+    statement = (select(Certification).where(Certification.cooperative_id == cooperative_id)
+                 .order_by(Certification.issued_on.desc(), Certification.id.desc()))
+    if not privileged:
+        statement = statement.where(Certification.status == "verified")
+    return paginate(statement, page=page, per_page=per_page)
+
+
+def certification_document(user: User, certification_id: int) -> tuple[Certification, Path]:
+    """The stored document, for the cooperative's managers and administrators."""
+    certification = db.session.get(Certification, certification_id)
+    visible = certification is not None and may_administer(user, certification.cooperative_id)
+    found(certification, visible=visible, what="certification")
+    path = documents.document_file(_private_root(), certification.document_path)
+    return certification, found(path, visible=path.is_file(), what="document")
+
+
+def certification_queue(*, status: str, page: int, per_page: int) -> dict:
+    """The administrators' queue: certifications in an (effective) status, oldest first."""
+    today = validators.today()
+    statement = (select(Certification).options(selectinload(Certification.cooperative))
+                 .order_by(Certification.created_at, Certification.id))
+    if status == "expired":
+        statement = statement.where(Certification.status == "verified", Certification.expires_on < today)
+    elif status == "verified":
+        statement = statement.where(Certification.valid_on(today))
+    else:
+        statement = statement.where(Certification.status == status)
+    return paginate(statement, page=page, per_page=per_page)
+
+
+def decide_certification(admin: User, certification_id: int, *, decision: str, reason: str | None) -> Certification:
+    """Verify, reject or revoke a certification; an already-expired certificate cannot be verified."""
+    certification = found(db.session.get(Certification, certification_id, with_for_update=True),
+                          what="certification")
+    source, target = CERTIFICATION_DECISIONS[decision]
+    if target == "verified" and certification.expires_on and certification.expires_on < validators.today():
+        raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
+                       f"This certificate expired on {certification.expires_on.isoformat()}.",
+                       {"expires_on": certification.expires_on.isoformat()})
+    from_state = certification.status
+    change_state(certification, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
+    certification.decided_by_id, certification.decided_at, certification.reason = admin.id, utcnow(), reason
+    db.session.commit()
+    certification_status_changed.send(certification, from_state=from_state, to_state=target)
+    return certification
+
+
+def check_certificate(number: str) -> Certification:
+    """The public truth about a certificate number; a verified row wins when several share the number."""
+    rows = db.session.scalars(select(Certification).where(func.upper(Certification.number) == number.upper())
+                              .options(selectinload(Certification.cooperative))).all()
+    today = validators.today()
+    best = min(rows, default=None,
+               key=lambda row: (_CHECK_PREFERENCE.index(row.effective_status(today)), -row.id))
+    return found(best, what="certificate number")
+
+
+def expiring_certifications(*, within_days: int) -> list[Certification]:
+    """Verified certifications still in force that expire within `within_days`, soonest first."""
+    today = validators.today()
+    return list(db.session.scalars(
+        select(Certification).options(selectinload(Certification.cooperative))
+        .where(Certification.valid_on(today), Certification.expires_on <= today + timedelta(days=within_days))
+        .order_by(Certification.expires_on, Certification.id)))
+
+
+def _ensure_own_products(cooperative_id: int, product_ids: list[int]) -> None:
+    foreign = sorted({product_id for validate in certified_products_validators
+                      for product_id in validate(cooperative_id, product_ids)})
+    if foreign:
+        raise ValidationFailed(CooperativeError.FOREIGN_PRODUCTS, "Some products are not this cooperative's.",
+                               {"product_ids": [f"Not products of this cooperative: {foreign}."]})
+
+
+def _ensure_number_free(kind: str, number: str, cooperative_id: int) -> None:
+    taken = db.session.scalar(select(Certification.id).where(
+        Certification.kind == kind, func.upper(Certification.number) == number.upper(),
+        Certification.cooperative_id != cooperative_id,
+        or_(Certification.status == "submitted", Certification.valid_on(validators.today()))).limit(1))
+    if taken is not None:
+        raise Conflict(CooperativeError.CERTIFICATE_NUMBER_TAKEN,
+                       "Another cooperative holds this certificate number.", {"number": ["Already registered."]})

@@ -1,0 +1,152 @@
+"""Cooperatives (and unions of cooperatives), their members, managers and certifications."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import JSON, Column, ColumnElement, Date, ForeignKey, Integer, String, Table, Text, and_, or_
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.auth.models import User
+from marketplace.dbtypes import UTCDateTime, utcnow
+from marketplace.extensions import db
+
+LEGAL_FORMS = ("cooperative", "union")
+COOPERATIVE_STATUSES = ("pending", "verified", "rejected", "suspended")
+DISTRIBUTION_POLICIES = ("contribution", "equal", "shares")
+SECTORS = ("agriculture", "argan", "beekeeping", "food_processing", "handicraft", "jewelry", "textile", "livestock",
+           "services", "other")
+REGIONS = ("tanger-tetouan-al-hoceima", "oriental", "fes-meknes", "rabat-sale-kenitra", "beni-mellal-khenifra",
+           "casablanca-settat", "marrakech-safi", "draa-tafilalet", "souss-massa", "guelmim-oued-noun",
+           "laayoune-sakia-el-hamra", "dakhla-oued-ed-dahab")
+
+GENDERS = ("female", "male")
+MEMBER_ROLES = ("president", "vice_president", "treasurer", "secretary", "member")
+PAYOUT_METHODS = ("bank_transfer", "mobile_wallet", "cash")
+
+CERTIFICATION_KINDS = ("onssa_authorization", "onssa_approval", "organic", "igp", "aop", "label_agricole",
+                       "fair_trade", "other")
+ONSSA_KINDS = ("onssa_authorization", "onssa_approval")
+CERTIFICATION_STATUSES = ("submitted", "verified", "rejected", "revoked", "expired")
+
+DEFAULT_RESERVE_BPS = 1000
+
+
+def _platform_commission_bps() -> int:
+    return int(current_app.config["PLATFORM_COMMISSION_BPS"]) if has_app_context() else 500
+
+
+cooperative_managers = Table(
+    "cooperative_managers",
+    db.metadata,
+    Column("cooperative_id", ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Cooperative(db.Model):
+    __tablename__ = "cooperatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[str] = mapped_column(String(20), default="cooperative")
+    registration_number: Mapped[str] = mapped_column(String(60))
+    ice: Mapped[str] = mapped_column(String(15), unique=True)
+    region: Mapped[str] = mapped_column(String(40), index=True)
+    province: Mapped[str] = mapped_column(String(100))
+    sector: Mapped[str] = mapped_column(String(30), index=True)
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True)
+    commission_bps: Mapped[int] = mapped_column(Integer, default=_platform_commission_bps)
+    reserve_bps: Mapped[int] = mapped_column(Integer, default=DEFAULT_RESERVE_BPS)
+    distribution_policy: Mapped[str] = mapped_column(String(20), default="contribution")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    managers: Mapped[list[User]] = relationship(secondary=cooperative_managers)
+    members: Mapped[list[Member]] = relationship(back_populates="cooperative", order_by="Member.id")
+    certifications: Mapped[list[Certification]] = relationship(back_populates="cooperative",
+                                                               order_by="Certification.id")
+    union: Mapped[Cooperative | None] = relationship(remote_side=[id], back_populates="member_cooperatives")
+    member_cooperatives: Mapped[list[Cooperative]] = relationship(back_populates="union", order_by="Cooperative.id")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == "verified"
+
+    @property
+    def is_union(self) -> bool:
+        return self.legal_form == "union"
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[str] = mapped_column(String(10))
+    birth_year: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    capital_shares: Mapped[int] = mapped_column(Integer, default=0)
+    payout_method: Mapped[str] = mapped_column(String(20))
+    payout_account: Mapped[str | None] = mapped_column(String(64))
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="members")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or self.left_on > day)
+
+
+class CertificationProduct(db.Model):
+    """A product a certification covers. No foreign key: products live in a higher package (catalog)."""
+
+    __tablename__ = "certification_products"
+
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class Certification(db.Model):
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    number: Mapped[str] = mapped_column(String(40), index=True)
+    issuer: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    document_path: Mapped[str] = mapped_column(String(255))
+    document_content_type: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="certifications")
+    product_links: Mapped[list[CertificationProduct]] = relationship(
+        cascade="all, delete-orphan", order_by=CertificationProduct.product_id, lazy="selectin")
+    product_ids: AssociationProxy[list[int]] = association_proxy(
+        "product_links", "product_id", creator=lambda product_id: CertificationProduct(product_id=product_id))
+
+    def effective_status(self, today: date) -> str:
+        """The stored status, except that a verified certificate past its expiry date is `expired`."""
+        if self.status == "verified" and self.expires_on is not None and self.expires_on < today:
+            return "expired"
+        return self.status
+
+    @classmethod
+    def valid_on(cls, today: date) -> ColumnElement[bool]:
+        """SQL: verified and not expired on `today`."""
+        return and_(cls.status == "verified", or_(cls.expires_on.is_(None), cls.expires_on >= today))

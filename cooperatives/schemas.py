@@ -1,0 +1,302 @@
+"""Request and response schemas of cooperatives, members, unions and certifications."""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from webargs.fields import DelimitedList
+
+from cooperatives import validators
+from cooperatives.multipart import Upload
+from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, COOPERATIVE_STATUSES,
+                                 DISTRIBUTION_POLICIES, GENDERS, LEGAL_FORMS, MEMBER_ROLES, PAYOUT_METHODS, REGIONS,
+                                 SECTORS)
+from marketplace.i18n import TranslatedSchema, pick
+from marketplace.pagination import PageArgsSchema, page_schema
+
+COOPERATIVE_DECISIONS = ("verify", "reject", "suspend", "reinstate")
+CERTIFICATION_DECISIONS = ("verify", "reject", "revoke")
+MAX_BPS = 10_000
+
+
+class Text(fields.String):
+    """A string with surrounding whitespace removed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class PhoneNumber(fields.String):
+    """A Moroccan or African phone number, loaded as E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return validators.normalize_phone(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+def not_in_future(day: date) -> None:
+    if day > validators.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+def plausible_date(day: date) -> None:
+    if day.year < 1900:
+        raise ValidationError("Give a date after 1900.")
+    not_in_future(day)
+
+
+def plausible_birth_year(year: int) -> None:
+    youngest = validators.youngest_birth_year()
+    if not 1900 <= year <= youngest:
+        raise ValidationError(f"Give a year between 1900 and {youngest} (members are at least "
+                              f"{validators.MIN_MEMBER_AGE}).")
+
+
+def _effective_status(certification) -> str:
+    return certification.effective_status(validators.today())
+
+
+def _reason_needed(data: dict, *, unless: str) -> None:
+    if data["decision"] != unless and not (data.get("reason") or "").strip():
+        raise ValidationError("Give a reason for this decision.", "reason")
+
+
+# --- cooperatives -----------------------------------------------------------------------------------------------
+
+class CooperativeCreateSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=2, max=200))
+    legal_form = fields.String(load_default="cooperative", validate=validate.OneOf(LEGAL_FORMS))
+    registration_number = Text(required=True, validate=validate.Regexp(
+        validators.REGISTRATION_NUMBER_PATTERN, error="Letters, digits, spaces, dots, slashes and dashes (≤ 60)."))
+    ice = Text(required=True, validate=validate.Regexp(validators.ICE_PATTERN, error="An ICE is exactly 15 digits."))
+    region = fields.String(required=True, validate=validate.OneOf(REGIONS))
+    province = Text(required=True, validate=validate.Length(min=2, max=100))
+    sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
+    founded_on = fields.Date(required=True, validate=plausible_date)
+    description = fields.Nested(TranslatedSchema, required=True)
+    contact_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    phone = PhoneNumber(load_default=None, allow_none=True)
+    distribution_policy = fields.String(load_default="contribution", validate=validate.OneOf(DISTRIBUTION_POLICIES))
+
+
+class CooperativeUpdateSchema(CooperativeCreateSchema):
+    """Every field optional (load it with partial=True); the rates are for administrators only."""
+
+    commission_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_BPS))
+    reserve_bps = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_BPS))
+
+
+class CooperativeListArgsSchema(PageArgsSchema):
+    region = fields.String(validate=validate.OneOf(REGIONS))
+    sector = fields.String(validate=validate.OneOf(SECTORS))
+    legal_form = fields.String(validate=validate.OneOf(LEGAL_FORMS))
+    q = Text(validate=validate.Length(min=1, max=100))
+    status = fields.String(validate=validate.OneOf(COOPERATIVE_STATUSES), metadata={"description": "admins only"})
+
+
+class CooperativeQueueArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(COOPERATIVE_STATUSES))
+
+
+class CooperativeDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(COOPERATIVE_DECISIONS))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_except_to_verify(self, data, **kwargs):
+        _reason_needed(data, unless="verify")
+
+
+class ManagerInviteSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class UnionMembershipSchema(Schema):
+    union_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1),
+                              metadata={"description": "null leaves the current union"})
+
+
+class CooperativeRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    region = fields.String()
+
+
+class CertificationSummarySchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    number = fields.String()
+    status = fields.Function(_effective_status, metadata={"type": "string"})
+    expires_on = fields.Date(allow_none=True)
+
+
+class CooperativeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    legal_form = fields.String()
+    registration_number = fields.String()
+    ice = fields.String()
+    region = fields.String()
+    province = fields.String()
+    sector = fields.String()
+    founded_on = fields.Date()
+    description = fields.Dict(keys=fields.String(), values=fields.String())
+    display_description = fields.Function(lambda cooperative: pick(cooperative.description),
+                                          metadata={"type": "string"})
+    contact_email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    status = fields.String()
+    union_id = fields.Integer(allow_none=True)
+    commission_bps = fields.Integer()
+    reserve_bps = fields.Integer()
+    distribution_policy = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    verified_at = fields.DateTime(allow_none=True)
+    certifications = fields.Method("valid_certifications", metadata={
+        "type": "array", "items": {"type": "object"}, "description": "verified certifications in force"})
+
+    def valid_certifications(self, cooperative) -> list[dict]:
+        today = validators.today()
+        valid = [c for c in cooperative.certifications if c.effective_status(today) == "verified"]
+        return CertificationSummarySchema(many=True).dump(valid)
+
+
+class CooperativeDetailSchema(CooperativeSchema):
+    member_cooperatives = fields.Method("verified_member_cooperatives", metadata={
+        "type": "array", "items": {"type": "object"}, "description": "for a union: its verified members"})
+
+    def verified_member_cooperatives(self, cooperative) -> list[dict]:
+        members = [member for member in cooperative.member_cooperatives if member.is_verified]
+        return CooperativeRefSchema(many=True).dump(members)
+
+
+class ManagerSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String()
+
+
+class ManagersSchema(Schema):
+    cooperative_id = fields.Integer(attribute="id")
+    managers = fields.List(fields.Nested(ManagerSchema))
+
+
+# --- members ----------------------------------------------------------------------------------------------------
+
+class MemberCreateSchema(Schema):
+    full_name = Text(required=True, validate=validate.Length(min=2, max=200))
+    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    birth_year = fields.Integer(required=True, strict=True, validate=plausible_birth_year)
+    role = fields.String(load_default="member", validate=validate.OneOf(MEMBER_ROLES))
+    joined_on = fields.Date(required=True, validate=plausible_date)
+    capital_shares = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1_000_000))
+    payout_method = fields.String(required=True, validate=validate.OneOf(PAYOUT_METHODS))
+    payout_account = Text(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "a RIB (24 digits) for bank_transfer, a phone number for mobile_wallet, none for cash"})
+
+
+class MemberUpdateSchema(MemberCreateSchema):
+    """Every field optional (load it with partial=True)."""
+
+
+class MemberListArgsSchema(PageArgsSchema):
+    include_left = fields.Boolean(load_default=False)
+
+
+class MemberSchema(Schema):
+    id = fields.Integer()
+    cooperative_id = fields.Integer()
+    full_name = fields.String()
+    gender = fields.String()
+    birth_year = fields.Integer()
+    role = fields.String()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+    capital_shares = fields.Integer()
+    payout_method = fields.String()
+    payout_account = fields.String(allow_none=True, metadata={"description": "masked (•••• 1234) except for managers"})
+
+
+# --- certifications ---------------------------------------------------------------------------------------------
+
+class CertificationSubmissionSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(CERTIFICATION_KINDS))
+    number = Text(required=True, validate=validate.Regexp(
+        validators.CERTIFICATE_NUMBER_PATTERN, error="4 to 40 letters, digits, dots, dashes or slashes."))
+    issuer = Text(required=True, validate=validate.Length(min=2, max=200))
+    issued_on = fields.Date(required=True, validate=plausible_date)
+    expires_on = fields.Date(load_default=None, allow_none=True)
+    product_ids = DelimitedList(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
+                                metadata={"description": "comma-separated product ids; empty = all products"})
+    document = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, at most 10 MB"})
+
+    @pre_load
+    def blank_optional_fields_are_absent(self, data, **kwargs):
+        """An HTML form sends empty optional fields as empty strings."""
+        return {key: value for key, value in data.items()
+                if not (key in ("expires_on", "product_ids") and value == "")}
+
+    @validates_schema
+    def expires_after_issue(self, data, **kwargs):
+        if data.get("expires_on") and data.get("issued_on") and data["expires_on"] <= data["issued_on"]:
+            raise ValidationError("Must be after issued_on.", "expires_on")
+
+
+
+
+class CertificationQueueArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="submitted", validate=validate.OneOf(CERTIFICATION_STATUSES))
+
+
+class CertificationDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(CERTIFICATION_DECISIONS))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_except_to_verify(self, data, **kwargs):
+        _reason_needed(data, unless="verify")
+
+
+class CertificateNumberArgsSchema(Schema):
+    number = Text(required=True, validate=validate.Length(min=1, max=60))
+
+
+class CertificationSchema(Schema):
+    id = fields.Integer()
+    cooperative_id = fields.Integer()
+    kind = fields.String()
+    number = fields.String()
+    issuer = fields.String()
+    issued_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+    product_ids = fields.List(fields.Integer())
+    status = fields.Function(_effective_status, metadata={"type": "string", "enum": list(CERTIFICATION_STATUSES)})
+    decided_by = fields.Integer(attribute="decided_by_id", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class QueuedCooperativeSchema(CooperativeRefSchema):
+    status = fields.String()
+
+
+class QueuedCertificationSchema(CertificationSchema):
+    cooperative = fields.Nested(QueuedCooperativeSchema)
+
+
+class CertificateCheckSchema(Schema):
+    number = fields.String()
+    kind = fields.String()
+    status = fields.Function(_effective_status, metadata={"type": "string"})
+    expires_on = fields.Date(allow_none=True)
+    cooperative = fields.Nested(CooperativeRefSchema)
+
+
+CooperativePageSchema = page_schema(CooperativeSchema, "CooperativePage")
+MemberPageSchema = page_schema(MemberSchema, "MemberPage")
+CertificationPageSchema = page_schema(CertificationSchema, "CertificationPage")
+QueuedCertificationPageSchema = page_schema(QueuedCertificationSchema, "QueuedCertificationPage")

@@ -1,0 +1,179 @@
+"""Factories for cooperatives, members and certifications, built through the HTTP API."""
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cooperatives import validators
+from cooperatives.demo import tiny_pdf
+
+API = "/api/v1"
+_counter = itertools.count(1)
+
+
+def unique_ice() -> str:
+    return f"{next(_counter):015d}"
+
+
+def valid_rib(bank: str = "011", city: str = "780", account: str | None = None) -> str:
+    account = account or f"{next(_counter):016d}"
+    first_22 = bank + city + account
+    return first_22 + validators.rib_key(first_22)
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def cooperative_body(**overrides) -> dict:
+    body = {
+        "name": f"Coopérative Tifaouine {next(_counter)}",
+        "legal_form": "cooperative",
+        "registration_number": "RC 1234/2016",
+        "ice": unique_ice(),
+        "region": "souss-massa",
+        "province": "Taroudant",
+        "sector": "argan",
+        "founded_on": "2016-05-12",
+        "description": {"fr": "Huile d'argan extraite à la main par des femmes.", "ar": "زيت أركان"},
+        "contact_email": "contact@tifaouine.ma",
+        "phone": "0528 12 34 56",
+    }
+    body.update(overrides)
+    return body
+
+
+def member_body(**overrides) -> dict:
+    body = {
+        "full_name": "Aïcha Oubaha",
+        "gender": "female",
+        "birth_year": 1984,
+        "role": "member",
+        "joined_on": "2018-02-01",
+        "capital_shares": 5,
+        "payout_method": "bank_transfer",
+        "payout_account": valid_rib(),
+    }
+    body.update(overrides)
+    return body
+
+
+def certification_form(**overrides) -> dict:
+    form = {
+        "kind": "onssa_authorization",
+        "number": f"AS.{next(_counter):03d}.2018",
+        "issuer": "ONSSA Souss-Massa",
+        "issued_on": "2018-06-01",
+        "expires_on": (validators.today() + timedelta(days=700)).isoformat(),
+    }
+    form.update(overrides)
+    return form
+
+
+class CooperativeFactory:
+    """Builds cooperatives, members and certifications over HTTP; one admin does the verifying."""
+
+    def __init__(self, client, users, private_root: Path):
+        self.client, self.users, self.private_root = client, users, private_root
+        self._admin = None
+
+    @property
+    def admin(self):
+        if self._admin is None:
+            self._admin = self.users.admin()
+        return self._admin
+
+    def create(self, manager=None, **overrides) -> tuple[dict, object]:
+        manager = manager or self.users.cooperative()
+        response = self.client.post(f"{API}/cooperatives", json=cooperative_body(**overrides), headers=manager.headers)
+        assert response.status_code == 201, response.json
+        return response.json, manager
+
+    def decide(self, cooperative_id: int, decision: str, reason: str | None = None) -> dict:
+        response = self.client.post(f"{API}/admin/cooperatives/{cooperative_id}/decision",
+                                    json={"decision": decision, "reason": reason}, headers=self.admin.headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def verified(self, manager=None, **overrides) -> tuple[dict, object]:
+        cooperative, manager = self.create(manager, **overrides)
+        return self.decide(cooperative["id"], "verify"), manager
+
+    def add_member(self, manager, cooperative_id: int, **overrides) -> dict:
+        response = self.client.post(f"{API}/cooperatives/{cooperative_id}/members", json=member_body(**overrides),
+                                    headers=manager.headers)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def submit(self, manager, cooperative_id: int, *, document: bytes | None = None, filename: str = "onssa.pdf",
+               content_type: str = "application/pdf", **fields):
+        data = {name: value for name, value in certification_form(**fields).items() if value is not None}
+        data["document"] = (io.BytesIO(tiny_pdf("test") if document is None else document), filename, content_type)
+        return self.client.post(f"{API}/cooperatives/{cooperative_id}/certifications", data=data,
+                                content_type="multipart/form-data", headers=manager.headers)
+
+    def certification(self, manager, cooperative_id: int, **fields) -> dict:
+        response = self.submit(manager, cooperative_id, **fields)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def decide_certification(self, certification_id: int, decision: str, reason: str | None = None):
+        return self.client.post(f"{API}/admin/certifications/{certification_id}/decision",
+                                json={"decision": decision, "reason": reason}, headers=self.admin.headers)
+
+    def verified_certification(self, manager, cooperative_id: int, **fields) -> dict:
+        certification = self.certification(manager, cooperative_id, **fields)
+        response = self.decide_certification(certification["id"], "verify")
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def stored_documents(self) -> list[Path]:
+        return sorted(p for p in self.private_root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def coop_factory(app, client, users) -> CooperativeFactory:
+    return CooperativeFactory(client, users, Path(app.config["PRIVATE_MEDIA_ROOT"]))
+
+
+@pytest.fixture
+def table_counts(app):
+    """Row counts of the package's tables (and the audit log), to assert that a refused request stored nothing."""
+    from sqlalchemy import func, select
+
+    from cooperatives.models import Certification, CertificationProduct, Cooperative, Member, cooperative_managers
+    from marketplace.audit import AuditEntry
+    from marketplace.extensions import db
+
+    def count() -> dict[str, int]:
+        with app.app_context():
+            return {table: db.session.scalar(select(func.count()).select_from(table))
+                    for table in (Cooperative.__table__, Member.__table__, Certification.__table__,
+                                  CertificationProduct.__table__, cooperative_managers, AuditEntry.__table__)}
+
+    return count
+
+
+@pytest.fixture
+def shift_today(monkeypatch):
+    """Move the package's clock: `shift_today(days=400)`."""
+
+    def shift(*, days: int) -> date:
+        moved = validators.today() + timedelta(days=days)
+        monkeypatch.setattr(validators, "today", lambda: moved)
+        return moved
+
+    return shift
