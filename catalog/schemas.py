@@ -1,0 +1,229 @@
+"""Request and response bodies of the catalog (API.md, "Catalog")."""
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+
+from catalog.services import SORTS
+from cooperatives.models import CERTIFICATION_KINDS, REGIONS
+from marketplace.i18n import TranslatedSchema, pick
+from marketplace.money import BASE_CURRENCY
+from marketplace.pagination import PageArgsSchema
+
+MAX_PRICE = 100_000_000  # 1,000,000.00 MAD
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", error="Letters, digits, '.', '_' and '-' only.")
+
+
+def strict_int(low: int, high: int, **kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=high), **kwargs)
+
+
+# --- requests --------------------------------------------------------------------------------------------------
+
+class ProductNameSchema(TranslatedSchema):
+    fr = fields.String(validate=validate.Length(max=200))
+    ar = fields.String(validate=validate.Length(max=200))
+    en = fields.String(validate=validate.Length(max=200))
+
+
+class PriceSchema(Schema):
+    amount = strict_int(1, MAX_PRICE, required=True, metadata={"description": "MAD minor units (centimes)"})
+    currency = fields.String(required=True, validate=validate.OneOf([BASE_CURRENCY]))
+
+
+class VariantPatchSchema(Schema):
+    sku = fields.String(validate=[validate.Length(min=1, max=64), CODE])
+    label = fields.String(validate=validate.Length(min=1, max=100))
+    weight_grams = strict_int(1, 1_000_000)
+    price = fields.Nested(PriceSchema)
+
+
+class VariantCreateSchema(VariantPatchSchema):
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), CODE])
+    label = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    weight_grams = strict_int(1, 1_000_000, required=True)
+    price = fields.Nested(PriceSchema, required=True)
+
+
+class ProductPatchSchema(Schema):
+    category = fields.String(validate=validate.Length(min=1, max=60))
+    name = fields.Nested(ProductNameSchema)
+    description = fields.Nested(TranslatedSchema)
+    origin_region = fields.String(validate=validate.OneOf(REGIONS))
+
+
+class ProductCreateSchema(ProductPatchSchema):
+    cooperative_id = strict_int(1, 2**31 - 1, required=True)
+    category = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = fields.Nested(ProductNameSchema, required=True)
+    description = fields.Nested(TranslatedSchema, required=True)
+    origin_region = fields.String(validate=validate.OneOf(REGIONS),
+                                  metadata={"description": "defaults to the cooperative's region"})
+    variants = fields.List(fields.Nested(VariantCreateSchema), validate=validate.Length(max=50))
+
+    @validates_schema
+    def skus_are_distinct(self, data, **kwargs):
+        skus = [variant["sku"] for variant in data.get("variants", [])]
+        if len(skus) != len(set(skus)):
+            raise ValidationError("Each variant needs its own SKU.", "variants")
+
+
+class ProductQuerySchema(PageArgsSchema):
+    category = fields.String(validate=validate.Length(min=1, max=60),
+                             metadata={"description": "a slug; a parent category includes its children"})
+    cooperative_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    region = fields.String(validate=validate.OneOf(REGIONS), metadata={"description": "the origin region"})
+    certification = fields.String(validate=validate.OneOf(CERTIFICATION_KINDS),
+                                  metadata={"description": "a kind of valid certification covering the product"})
+    min_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE),
+                               metadata={"description": "MAD minor units, on the cheapest variant"})
+    max_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE))
+    in_stock = fields.Boolean()
+    sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
+    include_unsellable = fields.Boolean(load_default=False, metadata={
+        "description": "also list what the caller manages (admins: everything), drafts and unsellable ones"})
+
+    @validates_schema
+    def price_range_is_ordered(self, data, **kwargs):
+        if data.get("min_price") is not None and data.get("max_price") is not None \
+                and data["min_price"] > data["max_price"]:
+            raise ValidationError("Must not be below min_price.", "max_price")
+
+
+class LotCreateSchema(Schema):
+    lot_code = fields.String(required=True, validate=[validate.Length(min=1, max=64), CODE])
+    quantity = strict_int(1, 1_000_000, required=True)
+    member_id = strict_int(1, 2**31 - 1, required=True)
+    produced_on = fields.Date(required=True)
+    best_before = fields.Date(required=True)
+
+    @validates_schema
+    def best_before_follows_production(self, data, **kwargs):
+        if data.get("produced_on") and data.get("best_before") and data["best_before"] <= data["produced_on"]:
+            raise ValidationError("Must be after produced_on.", "best_before")
+
+
+class ImageUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, ≤ 10 MB, ≤ 40 megapixels"})
+
+
+# --- responses -------------------------------------------------------------------------------------------------
+
+class CategorySchema(Schema):
+    slug = fields.String()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    display_name = fields.Function(lambda category: pick(category.name))
+    requires_food_safety = fields.Boolean()
+    vat_rate_bps = fields.Integer()
+    children = fields.List(fields.Nested(lambda: CategorySchema()))
+
+
+class MoneySchema(Schema):
+    amount = fields.Integer()
+    currency = fields.String()
+
+
+class VariantSchema(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    label = fields.String()
+    weight_grams = fields.Integer()
+    price = fields.Nested(MoneySchema)
+    stock_available = fields.Integer()
+
+
+class ImageUrlsSchema(Schema):
+    thumb = fields.String()
+    medium = fields.String()
+    large = fields.String()
+
+
+class ImageSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    urls = fields.Nested(ImageUrlsSchema)
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class CertificationBadgeSchema(Schema):
+    kind = fields.String()
+    number = fields.String()
+    status = fields.String(metadata={"description": "verified, or expired past expires_on"})
+    expires_on = fields.Date(allow_none=True)
+
+
+class CooperativeSummarySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    region = fields.String()
+
+
+class ProductSchema(Schema):
+    id = fields.Integer()
+    cooperative = fields.Nested(CooperativeSummarySchema)
+    category = fields.Function(lambda product: product.category.slug)
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.Dict(keys=fields.String(), values=fields.String())
+    display_name = fields.Function(lambda product: pick(product.name))
+    origin_region = fields.String()
+    status = fields.String(metadata={"description": "draft, published or unpublished"})
+    sellable = fields.Boolean()
+    variants = fields.List(fields.Nested(VariantSchema), attribute="active_variants")
+    images = fields.List(fields.Nested(ImageSchema))
+    certifications = fields.List(fields.Nested(CertificationBadgeSchema), attribute="shown_certifications")
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProductSummarySchema(ProductSchema):
+    """A product in a list: as the detail, with the first image only."""
+
+    @post_dump
+    def first_image_only(self, data, **kwargs):
+        data["images"] = data["images"][:1]
+        return data
+
+
+class LotSchema(Schema):
+    id = fields.Integer()
+    lot_code = fields.String()
+    variant_id = fields.Integer()
+    member_id = fields.Integer()
+    quantity = fields.Integer()
+    quantity_remaining = fields.Integer()
+    produced_on = fields.Date()
+    best_before = fields.Date()
+    created_at = fields.DateTime()
+
+
+class TraceMemberSchema(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    gender = fields.String()
+    role = fields.String()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+
+
+class TraceProductSchema(Schema):
+    id = fields.Integer()
+    cooperative_id = fields.Integer()
+    name = fields.Dict(keys=fields.String(), values=fields.String())
+    display_name = fields.Function(lambda product: pick(product.name))
+
+
+class TraceVariantSchema(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    label = fields.String()
+
+
+class LotTraceSchema(Schema):
+    lot = fields.Nested(LotSchema)
+    member = fields.Nested(TraceMemberSchema)
+    product = fields.Nested(TraceProductSchema)
+    variant = fields.Nested(TraceVariantSchema)
+    order_lines = fields.List(fields.Dict(), metadata={
+        "description": "the order lines that drew from the lot; empty until orders record their lots"})
+
