@@ -1,0 +1,59 @@
+"""Search use cases: ask the backend, then load the hits from the database in one go."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.categories import category_family
+from catalog.models import Product
+from catalog.presentation import display_options, present
+from catalog.search.documents import SearchQuery, SearchResult
+from catalog.search.indexing import search_backend, sync_products
+from catalog.sellability import today
+from marketplace.extensions import db
+
+
+def search_products(args: dict[str, Any]) -> dict[str, Any]:
+    """A page of sellable products matching the query, with facets over all matches and a did-you-mean.
+
+    The index may trail the database (a change made without the signal, e.g. a row edited by hand): a hit that
+    is not sellable now is never shown, its index entry is repaired, and the search asked again once so the
+    total and facets do not count it either.
+    """
+    day = today()
+    fields = {key: value for key, value in args.items() if key in SearchQuery.__dataclass_fields__}
+    if args.get("category"):
+        fields["category"] = tuple(c.slug for c in category_family(args["category"]))
+    query = SearchQuery(**fields, today=day)
+    result, items, stale = _search(query, day)
+    if stale and sync_products(stale):
+        result, items, _ = _search(query, day)
+    facets = {name: [{"value": value, "count": count} for value, count in values]
+              for name, values in result.facets.items()}
+    return {"items": items, "total": result.total, "page": query.page, "per_page": query.per_page,
+            "facets": facets, "did_you_mean": result.did_you_mean}
+
+
+def _search(query: SearchQuery, day: date) -> tuple[SearchResult, list[Product], list[int]]:
+    """The backend's answer, its hits loaded and presented, and the ids of hits that are not sellable now."""
+    result = search_backend().search(query)
+    ids = [hit.product_id for hit in result.hits]
+    by_id = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(ids)).options(*display_options())).unique()}
+    present(list(by_id.values()), day)
+    items, stale = [], []
+    for hit in result.hits:
+        product = by_id.get(hit.product_id)
+        if product is not None and product.sellable:
+            product.highlight = hit.highlight
+            items.append(product)
+        else:
+            stale.append(hit.product_id)
+    return result, items, stale
+
+
+def suggest(prefix: str) -> dict[str, list[str]]:
+    """Up to 10 completions of product and category names for what the buyer has typed so far."""
+    return {"items": search_backend().suggest(prefix, limit=10)}

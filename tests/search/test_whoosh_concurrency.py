@@ -1,0 +1,75 @@
+"""Whoosh index shared by several worker processes: serialised writers, rebuild under live searches."""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+from catalog.search.documents import SearchQuery
+from catalog.search.whoosh_backend import WhooshBackend
+from tests.search.factories import make_doc
+from tests.search.workers import ROUNDS, SHARED, write_versions
+
+def test_two_processes_writing_the_same_products_lose_nothing_and_the_last_write_wins(tmp_path):
+    index_dir = str(tmp_path / "index")
+    WhooshBackend(index_dir)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    errors = ctx.Queue()
+    workers = [ctx.Process(target=write_versions, args=(index_dir, worker, barrier, errors)) for worker in (1, 2)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=300)
+
+    assert [process.exitcode for process in workers] == [0, 0]
+    assert errors.empty(), errors.get()
+    backend = WhooshBackend(index_dir)
+    final = backend.fingerprints()
+    assert backend.count() == 90
+    last = ROUNDS - 1
+    assert {pid: final[pid] for pid in SHARED} == {pid: f"{2 if pid % 2 == 0 else 1}:{last}" for pid in SHARED}
+    assert all(final[pid] == f"1:{last}" for pid in range(101, 131))
+    assert all(final[pid] == f"2:{last}" for pid in range(201, 231))
+    cheapest = backend.search(SearchQuery(q="produit", sort="price_asc", per_page=100)).hits
+    assert len(cheapest) == 90
+
+
+def test_searches_keep_working_during_a_rebuild_and_a_write_made_meanwhile_is_kept(tmp_path: Path):
+    index_dir = tmp_path / "index"
+    rebuilder, searcher, worker = WhooshBackend(index_dir), WhooshBackend(index_dir), WhooshBackend(index_dir)
+    rebuilder.index([make_doc(pid, names={"fr": f"Miel {pid}"}) for pid in range(1, 301)])
+    done = threading.Event()
+    errors: list[str] = []
+    totals: list[int] = []
+
+    def search_until_done() -> None:
+        while not done.is_set():
+            try:
+                totals.append(searcher.search(SearchQuery(category="argan-oil")).total)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    def write_while_building(count: int) -> None:
+        # The rebuild reports progress while the new generation is built, before it is switched in.
+        if count == 1000:
+            worker.index([make_doc(5000, names={"fr": "Miel écrit pendant la reconstruction"})])
+            worker.remove([2])
+            worker.remove([1000])
+
+    thread = threading.Thread(target=search_until_done)
+    thread.start()
+    try:
+        rebuilder.rebuild([make_doc(pid, names={"fr": f"Amlou {pid}"}) for pid in range(1, 1201)],
+                          total=1200, progress=write_while_building)
+    finally:
+        done.set()
+        thread.join()
+
+    assert errors == []
+    # Complete old contents (300 honeys, one swapped for the new one) or complete new ones, nothing between.
+    assert totals and set(totals) <= {300, 301, 1199}
+    assert searcher.search(SearchQuery(q="amlou")).total == 1198
+    assert [hit.product_id for hit in searcher.search(SearchQuery(q="reconstruction")).hits] == [5000]
+    assert searcher.count() == 1199
+    assert searcher.search(SearchQuery(q="miel")).total == 1
