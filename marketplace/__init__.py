@@ -52,11 +52,16 @@ def refuse_unknown_body_types():
 
 
 def register_blueprints(app: Flask) -> None:
+    from catalog import setup as catalog_setup
+    from catalog.search import setup as search_setup
+    from cooperatives import setup as cooperatives_setup
     from marketplace import audit, exchange_rates
     from marketplace.auth import routes as auth_routes
 
     for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
         api.register_blueprint(blueprint)
+    for package in (cooperatives_setup, catalog_setup, search_setup):
+        package.register(app)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str):
