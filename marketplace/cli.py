@@ -49,7 +49,7 @@ def load_demo_users() -> None:
 def load() -> None:
     """Load demo accounts, cooperatives, products and orders (safe to run twice)."""
     for loader in current_app.extensions["demo_loaders"]:
-        click.echo(f"Loading {loader.__module__.split('.')[0]} …")
+        click.echo(f"{loader.__module__}.{loader.__name__} …")
         loader()
     click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}: " + ", ".join(e for e, _, _ in DEMO_USERS))
 

@@ -125,10 +125,19 @@ def handle_integrity_error(error: Exception):
     return error_response(409, "conflict", "This conflicts with existing data; reload and try again.")
 
 
+def handle_data_error(error: Exception):
+    """A value the database cannot store (e.g. a NUL character for PostgreSQL) that validation let through."""
+    from marketplace.extensions import db
+
+    db.session.rollback()
+    return error_response(422, "invalid_value", "A value in the request cannot be stored or searched.")
+
+
 def register_error_handlers(app: Flask) -> None:
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import DataError, IntegrityError
 
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(Exception, handle_unexpected)

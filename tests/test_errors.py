@@ -79,3 +79,15 @@ def test_swagger_ui_is_served_from_local_assets(client):
     assert "/api/docs/assets/swagger-ui-bundle.js" in page and "//" not in page.split("swagger-ui-bundle.js")[0][-40:]
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search?q=mi%00el", "/api/v1/search/suggest?q=%00",
+                                  "/api/v1/cooperatives?q=a%00b"])
+def test_a_nul_character_never_causes_a_500(client, path):
+    assert client.get(path).status_code in (200, 422)
+
+
+def test_a_nul_character_in_a_json_body_never_causes_a_500(client):
+    response = client.post("/api/v1/auth/register", json={"email": "a@b.ma", "password": "long enough\x00pw",
+                                                          "full_name": "A\x00", "role": "buyer"})
+    assert response.status_code in (201, 422)
