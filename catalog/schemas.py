@@ -68,7 +68,9 @@ class ProductCreateSchema(ProductPatchSchema):
             raise ValidationError("Each variant needs its own SKU.", "variants")
 
 
-class ProductQuerySchema(PageArgsSchema):
+class ProductFilterSchema(PageArgsSchema):
+    """The filters GET /products and GET /search share."""
+
     category = fields.String(validate=validate.Length(min=1, max=60),
                              metadata={"description": "a slug; a parent category includes its children"})
     cooperative_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
@@ -79,15 +81,18 @@ class ProductQuerySchema(PageArgsSchema):
                                metadata={"description": "MAD minor units, on the cheapest variant"})
     max_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE))
     in_stock = fields.Boolean()
-    sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
-    include_unsellable = fields.Boolean(load_default=False, metadata={
-        "description": "also list what the caller manages (admins: everything), drafts and unsellable ones"})
 
     @validates_schema
     def price_range_is_ordered(self, data, **kwargs):
         if data.get("min_price") is not None and data.get("max_price") is not None \
                 and data["min_price"] > data["max_price"]:
             raise ValidationError("Must not be below min_price.", "max_price")
+
+
+class ProductQuerySchema(ProductFilterSchema):
+    sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
+    include_unsellable = fields.Boolean(load_default=False, metadata={
+        "description": "also list what the caller manages (admins: everything), drafts and unsellable ones"})
 
 
 class LotCreateSchema(Schema):
