@@ -113,6 +113,7 @@ class Accounts:
 
     def __init__(self, app, client):
         self.app, self.client, self._n = app, client, 0
+        self._shared_admin: Account | None = None
 
     def _email(self, role: str) -> str:
         self._n += 1
@@ -143,6 +144,12 @@ class Accounts:
 
     def admin(self) -> Account:
         return self.new(Role.ADMIN)
+
+    def shared_admin(self) -> Account:
+        """One admin for the whole test, made on first use (helpers that verify things share it)."""
+        if self._shared_admin is None:
+            self._shared_admin = self.admin()
+        return self._shared_admin
 
 
 @pytest.fixture

@@ -88,13 +88,10 @@ class CooperativeFactory:
 
     def __init__(self, client, users, private_root: Path):
         self.client, self.users, self.private_root = client, users, private_root
-        self._admin = None
 
     @property
     def admin(self):
-        if self._admin is None:
-            self._admin = self.users.admin()
-        return self._admin
+        return self.users.shared_admin()
 
     def create(self, manager=None, **overrides) -> tuple[dict, object]:
         manager = manager or self.users.cooperative()

@@ -76,13 +76,10 @@ class Market:
 
     def __init__(self, shop: Shop, client, users) -> None:
         self.shop, self.client, self.users = shop, client, users
-        self._admin = None
 
     @property
     def admin(self):
-        if self._admin is None:
-            self._admin = self.users.admin()
-        return self._admin
+        return self.users.shared_admin()
 
     def cooperative(self, *, region: str = "souss-massa", name: str | None = None, certified: bool = True):
         """A verified cooperative and its manager; `certified` adds an ONSSA authorisation covering all products."""

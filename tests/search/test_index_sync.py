@@ -3,7 +3,6 @@ drift; `reindex` rebuilds under live searches; two app processes writing the sam
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ from catalog.search import outbox, whoosh_backend
 from catalog.search.indexing import check_index, documents_of, search_backend
 from tests.search.conftest import API, Market
 from tests.search.sync_workers import HOLD_WRITER_LOCK, product_name, rename_products
+from tests.search.processes import run_in_two_processes
 
 
 def published(market: Market, count: int, *, name: str = "Miel de thym") -> tuple[int, object, list[int]]:
@@ -199,18 +199,8 @@ def test_two_app_processes_renaming_the_same_products_leave_the_index_equal_to_t
     config = {key: app.config[key] for key in ("TESTING", "DATABASE_URL", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT",
                                                "SEARCH_INDEX_DIR", "SEARCH_BACKEND", "RATELIMIT_STORAGE_URI")}
     assert config["DATABASE_URL"] == database_url
-    context = multiprocessing.get_context("spawn")
-    barrier, errors = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=rename_products,
-                               args=(config, manager.id, products, worker, ROUNDS, barrier, errors))
-               for worker in (1, 2)]
-    for process in workers:
-        process.start()
-    for process in workers:
-        process.join(timeout=300)
-
-    assert [process.exitcode for process in workers] == [0, 0]
-    assert errors.empty(), errors.get()
+    run_in_two_processes(rename_products, lambda worker, barrier, errors: (
+        config, manager.id, products, worker, ROUNDS, barrier, errors))
     with app.app_context():
         report = check_index()
         assert report.healthy, report

@@ -1,7 +1,6 @@
 """Whoosh index shared by several worker processes: serialised writers, rebuild under live searches."""
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from pathlib import Path
 
@@ -9,21 +8,12 @@ from catalog.search.documents import SearchQuery
 from catalog.search.whoosh_backend import WhooshBackend
 from tests.search.factories import make_doc
 from tests.search.workers import ROUNDS, SHARED, write_versions
+from tests.search.processes import run_in_two_processes
 
 def test_two_processes_writing_the_same_products_lose_nothing_and_the_last_write_wins(tmp_path):
     index_dir = str(tmp_path / "index")
     WhooshBackend(index_dir)
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    errors = ctx.Queue()
-    workers = [ctx.Process(target=write_versions, args=(index_dir, worker, barrier, errors)) for worker in (1, 2)]
-    for process in workers:
-        process.start()
-    for process in workers:
-        process.join(timeout=300)
-
-    assert [process.exitcode for process in workers] == [0, 0]
-    assert errors.empty(), errors.get()
+    run_in_two_processes(write_versions, lambda worker, barrier, errors: (index_dir, worker, barrier, errors))
     backend = WhooshBackend(index_dir)
     final = backend.fingerprints()
     assert backend.count() == 90
