@@ -7,15 +7,18 @@ These functions run inside the caller's transaction and never commit: on an erro
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select, update
 
 from catalog.errors import OutOfStock
 from catalog.models import ProductVariant, StockLot
-from catalog.sellability import today
+from marketplace.clock import today
 from marketplace.extensions import db
+
+Line = tuple[int, int]  # (variant_id, quantity)
 
 
 def lots_remaining(day: date) -> ColumnElement[int]:
@@ -106,3 +109,91 @@ def draw_from_lots(variant_id: int, quantity: int, *, day: date | None = None) -
     for lot, _ in drawn:
         db.session.expire(lot, ["quantity_remaining"])
     return drawn
+
+
+# --- several lines at once (a cart, an order) -----------------------------------------------------------------
+# Rows are always touched in variant-id order, so two buyers taking the same variants in opposite orders queue
+# behind each other's row locks instead of deadlocking (PostgreSQL), and every short variant is reported at once.
+
+def merged_lines(lines: Iterable[Line]) -> list[Line]:
+    """The quantities per variant, summed and sorted by variant id; a quantity below 1 is a programming error."""
+    totals: Counter[int] = Counter()
+    for variant_id, quantity in lines:
+        if quantity < 1:
+            raise ValueError(f"quantity {quantity} for variant {variant_id}")
+        totals[variant_id] += quantity
+    return sorted(totals.items())
+
+
+def _shortfall(short: list[Line], day: date) -> OutOfStock:
+    variants = db.session.scalars(select(ProductVariant).where(ProductVariant.id.in_([v for v, _ in short]))).all()
+    available = available_by_variant(variants, day)
+    return OutOfStock(
+        message="Not enough stock for " + ("this variant." if len(short) == 1 else f"{len(short)} variants."),
+        details={"variants": [{"variant_id": variant_id, "requested": quantity,
+                               "available": available.get(variant_id, 0)} for variant_id, quantity in short]})
+
+
+def reserve_lines(lines: Iterable[Line], *, day: date | None = None) -> None:
+    """Hold every line's units or, when any variant is short, raise one 409 `out_of_stock` naming all of them.
+
+    Runs in the caller's unit of work: after the error it must roll back (holds taken before it are undone).
+    """
+    day = day or today()
+    short = []
+    for variant_id, quantity in merged_lines(lines):
+        result = db.session.execute(
+            update(ProductVariant)
+            .where(ProductVariant.id == variant_id, available_clause(day) >= quantity)
+            .values(reserved=ProductVariant.reserved + quantity)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            short.append((variant_id, quantity))
+    if short:
+        raise _shortfall(short, day)
+
+
+def release_lines(lines: Iterable[Line]) -> None:
+    """Give back held units of several variants (an unpaid order cancelled or expired)."""
+    for variant_id, quantity in merged_lines(lines):
+        release_stock(variant_id, quantity)
+
+
+def lock_variants(variant_ids: Iterable[int]) -> None:
+    """Take the variants' row locks in id order (PostgreSQL; SQLite serialises writers anyway)."""
+    ids = sorted(set(variant_ids))
+    if ids:
+        db.session.execute(select(ProductVariant.id).where(ProductVariant.id.in_(ids))
+                           .order_by(ProductVariant.id).with_for_update())
+
+
+def draw_lines(lines: Iterable[Line], *, day: date | None = None) -> dict[int, list[tuple[StockLot, int]]]:
+    """Take every line's units from its variant's lots, first-expiring first, or raise one 409 naming every short
+    variant. Returns, per variant id, the (lot, units) drawn: what each order line records as its lots."""
+    day = day or today()
+    merged = merged_lines(lines)
+    lock_variants(variant_id for variant_id, _ in merged)
+    drawn: dict[int, list[tuple[StockLot, int]]] = {}
+    short = []
+    for variant_id, quantity in merged:
+        try:
+            drawn[variant_id] = draw_from_lots(variant_id, quantity, day=day)
+        except OutOfStock:
+            short.append((variant_id, quantity))
+    if short:
+        raise _shortfall(short, day)
+    return drawn
+
+
+def restock_lots(allocations: Iterable[tuple[int, int]]) -> None:
+    """Put units back into the lots they were drawn from: (lot_id, units) pairs, applied in lot-id order."""
+    totals: Counter[int] = Counter()
+    for lot_id, units in allocations:
+        totals[lot_id] += units
+    for lot_id, units in sorted(totals.items()):
+        result = db.session.execute(
+            update(StockLot).where(StockLot.id == lot_id, StockLot.quantity_remaining + units <= StockLot.quantity)
+            .values(quantity_remaining=StockLot.quantity_remaining + units)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise ValueError(f"lot {lot_id} cannot take back {units} units")
