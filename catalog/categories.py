@@ -6,6 +6,7 @@ from sqlalchemy import Connection, insert, or_, select
 from catalog.models import Category
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.transaction import unit_of_work
 
 STANDARD_VAT, EXEMPT = 2000, 0
 
@@ -46,11 +47,15 @@ CATEGORY_TREE: list[tuple[str, dict[str, str], bool, int, list]] = [
 def ensure_categories(connection: Connection | None = None) -> int:
     """Insert the seeded categories that are missing (by slug) and return how many; existing rows are left alone.
 
-    Pass Alembic's `op.get_bind()` from a data migration; without a connection the app session is used and
-    committed.
+    Pass Alembic's `op.get_bind()` from a data migration; without a connection it runs in a unit of work.
     """
-    own_session = connection is None
-    connection = db.session.connection() if own_session else connection
+    if connection is None:
+        with unit_of_work():
+            return _insert_missing(db.session.connection())
+    return _insert_missing(connection)
+
+
+def _insert_missing(connection: Connection) -> int:
     table = Category.__table__
     ids = dict(connection.execute(select(table.c.slug, table.c.id)).all())
     created = 0
@@ -67,8 +72,6 @@ def ensure_categories(connection: Connection | None = None) -> int:
             add(children, ids[slug])
 
     add(CATEGORY_TREE, None)
-    if own_session:
-        db.session.commit()
     return created
 
 

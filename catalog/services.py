@@ -1,4 +1,4 @@
-"""Catalog use cases: one function, one transaction; product_changed is sent after the commit succeeds."""
+"""Catalog use cases: each runs in one unit of work; product_changed is announced once its commit succeeded."""
 from __future__ import annotations
 
 from datetime import date
@@ -26,6 +26,7 @@ from marketplace.dbtypes import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
+from marketplace.transaction import after_commit, on_rollback, unit_of_work
 
 SORTS = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
@@ -141,10 +142,8 @@ def _refresh_price_min(product: Product) -> None:
     product.updated_at = utcnow()
 
 
-def _committed(product_id: int) -> Product:
-    """Commit, tell subscribers, and return the product as GET /products/{id} shows it to its manager."""
-    db.session.commit()
-    notify_products_changed([product_id])
+def _shown(product_id: int) -> Product:
+    """The product as GET /products/{id} shows it to its manager."""
     product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
     present([product], today())
     return product
@@ -152,54 +151,63 @@ def _committed(product_id: int) -> Product:
 
 def create_product(user: User, data: dict[str, Any]) -> Product:
     """Create a draft for a verified cooperative the user manages (409 `cooperative_not_verified` otherwise)."""
-    cooperative = db.session.get(Cooperative, data["cooperative_id"])
-    if cooperative is None or not manages(user, cooperative.id):
-        raise ValidationFailed(message="You do not manage this cooperative.",
-                               details={"cooperative_id": ["No cooperative of yours has this id."]})
-    if not cooperative.is_verified:
-        raise Conflict(CatalogError.COOPERATIVE_NOT_VERIFIED,
-                       "Only a verified cooperative can list products.", {"cooperative_id": cooperative.id})
-    category = _leaf_category(data["category"])
-    variants = data.get("variants", [])
-    _ensure_skus_free([v["sku"] for v in variants])
-    product = Product(cooperative=cooperative, category=category, name=data["name"],
-                      description=data["description"], status=None,
-                      origin_region=data.get("origin_region") or cooperative.region,
-                      variants=[_new_variant(v) for v in variants])
-    _refresh_price_min(product)
-    db.session.add(product)
-    change_state(product, DRAFT, allowed={None: {DRAFT}}, actor_id=user.id, reason="created")
-    return _committed(product.id)
+    with unit_of_work():
+        cooperative = db.session.get(Cooperative, data["cooperative_id"])
+        if cooperative is None or not manages(user, cooperative.id):
+            raise ValidationFailed(message="You do not manage this cooperative.",
+                                   details={"cooperative_id": ["No cooperative of yours has this id."]})
+        if not cooperative.is_verified:
+            raise Conflict(CatalogError.COOPERATIVE_NOT_VERIFIED,
+                           "Only a verified cooperative can list products.", {"cooperative_id": cooperative.id})
+        category = _leaf_category(data["category"])
+        variants = data.get("variants", [])
+        _ensure_skus_free([v["sku"] for v in variants])
+        product = Product(cooperative=cooperative, category=category, name=data["name"],
+                          description=data["description"], status=None,
+                          origin_region=data.get("origin_region") or cooperative.region,
+                          variants=[_new_variant(v) for v in variants])
+        _refresh_price_min(product)
+        db.session.add(product)
+        change_state(product, DRAFT, allowed={None: {DRAFT}}, actor_id=user.id, reason="created")
+        product_id = product.id
+        notify_products_changed([product_id])
+    return _shown(product_id)
 
 
 def update_product(user: User, product_id: int, changes: dict[str, Any]) -> Product:
     """Edit the category, texts or origin region of a product the user manages."""
-    product = _managed_product(user, product_id)
-    if "category" in changes:
-        product.category = _leaf_category(changes.pop("category"))
-    for name, value in changes.items():
-        setattr(product, name, value)
-    product.updated_at = utcnow()
-    return _committed(product.id)
+    with unit_of_work():
+        product = _managed_product(user, product_id)
+        if "category" in changes:
+            product.category = _leaf_category(changes.pop("category"))
+        for name, value in changes.items():
+            setattr(product, name, value)
+        product.updated_at = utcnow()
+        notify_products_changed([product.id])
+    return _shown(product_id)
 
 
 def publish_product(user: User, product_id: int, *, day: date | None = None) -> Product:
     """Publish, or 409 `publish_requirements_unmet` listing every unmet requirement."""
-    product = _managed_product(user, product_id, lock=True)
-    if product.status != PUBLISHED:
-        reasons = publish_requirements(product, day or today())
-        if reasons:
-            raise Conflict(CatalogError.PUBLISH_REQUIREMENTS_UNMET, "The product cannot be published yet.",
-                           {"reasons": reasons})
-    change_state(product, PUBLISHED, allowed=PRODUCT_TRANSITIONS, actor_id=user.id)
-    return _committed(product.id)
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        if product.status != PUBLISHED:
+            reasons = publish_requirements(product, day or today())
+            if reasons:
+                raise Conflict(CatalogError.PUBLISH_REQUIREMENTS_UNMET, "The product cannot be published yet.",
+                               {"reasons": reasons})
+        change_state(product, PUBLISHED, allowed=PRODUCT_TRANSITIONS, actor_id=user.id)
+        notify_products_changed([product.id])
+    return _shown(product_id)
 
 
 def unpublish_product(user: User, product_id: int) -> Product:
     """Take a published product off the shop; it can be published again."""
-    product = _managed_product(user, product_id, lock=True)
-    change_state(product, UNPUBLISHED, allowed=PRODUCT_TRANSITIONS, actor_id=user.id)
-    return _committed(product.id)
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        change_state(product, UNPUBLISHED, allowed=PRODUCT_TRANSITIONS, actor_id=user.id)
+        notify_products_changed([product.id])
+    return _shown(product_id)
 
 
 # --- variants --------------------------------------------------------------------------------------------------
@@ -215,30 +223,30 @@ def _presented_variant(variant: ProductVariant) -> ProductVariant:
 
 def add_variant(user: User, product_id: int, data: dict[str, Any]) -> ProductVariant:
     """Add a size or packaging of the product, with its own unique SKU and price."""
-    product = _managed_product(user, product_id, lock=True)
-    _ensure_skus_free([data["sku"]])
-    variant = _new_variant(data)
-    product.variants.append(variant)
-    _refresh_price_min(product)
-    db.session.commit()
-    notify_products_changed([product.id])
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        _ensure_skus_free([data["sku"]])
+        variant = _new_variant(data)
+        product.variants.append(variant)
+        _refresh_price_min(product)
+        notify_products_changed([product.id])
     return _presented_variant(variant)
 
 
 def update_variant(user: User, product_id: int, variant_id: int, changes: dict[str, Any]) -> ProductVariant:
     """Edit a variant's SKU, label, weight or price."""
-    product = _managed_product(user, product_id, lock=True)
-    variant = _active_variant(product, variant_id)
-    if changes.get("sku", variant.sku) != variant.sku:
-        _ensure_skus_free([changes["sku"]])
-    if "price" in changes:
-        price = changes.pop("price")
-        variant.price_amount, variant.price_currency = price["amount"], price["currency"]
-    for name, value in changes.items():
-        setattr(variant, name, value)
-    _refresh_price_min(product)
-    db.session.commit()
-    notify_products_changed([product.id])
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        variant = _active_variant(product, variant_id)
+        if changes.get("sku", variant.sku) != variant.sku:
+            _ensure_skus_free([changes["sku"]])
+        if "price" in changes:
+            price = changes.pop("price")
+            variant.price_amount, variant.price_currency = price["amount"], price["currency"]
+        for name, value in changes.items():
+            setattr(variant, name, value)
+        _refresh_price_min(product)
+        notify_products_changed([product.id])
     return _presented_variant(variant)
 
 
@@ -247,59 +255,57 @@ def delete_variant(user: User, product_id: int, variant_id: int) -> None:
 
     Refused (409) while orders hold reserved units, or when it is the last variant of a published product.
     """
-    product = _managed_product(user, product_id, lock=True)
-    variant = _active_variant(product, variant_id)
-    if variant.reserved > 0:
-        raise Conflict(CatalogError.VARIANT_RESERVED, "Orders in progress hold units of this variant.",
-                       {"reserved": variant.reserved})
-    if product.status == PUBLISHED and len(product.active_variants) == 1:
-        raise Conflict(CatalogError.LAST_VARIANT, "A published product keeps at least one variant; unpublish it first.")
-    if db.session.scalar(select(exists().where(StockLot.variant_id == variant.id))):
-        variant.archived_at = utcnow()
-    else:
-        product.variants.remove(variant)
-        db.session.delete(variant)
-    _refresh_price_min(product)
-    db.session.commit()
-    notify_products_changed([product.id])
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        variant = _active_variant(product, variant_id)
+        if variant.reserved > 0:
+            raise Conflict(CatalogError.VARIANT_RESERVED, "Orders in progress hold units of this variant.",
+                           {"reserved": variant.reserved})
+        if product.status == PUBLISHED and len(product.active_variants) == 1:
+            raise Conflict(CatalogError.LAST_VARIANT,
+                           "A published product keeps at least one variant; unpublish it first.")
+        if db.session.scalar(select(exists().where(StockLot.variant_id == variant.id))):
+            variant.archived_at = utcnow()
+        else:
+            product.variants.remove(variant)
+            db.session.delete(variant)
+        _refresh_price_min(product)
+        notify_products_changed([product.id])
 
 
 # --- images ----------------------------------------------------------------------------------------------------
 
 def add_image(user: User, product_id: int, stream: BinaryIO, *, media_root: Path) -> ProductImage:
     """Decode, clean and store an uploaded picture (at most MAX_IMAGES a product); no file is left on failure."""
-    product = _managed_product(user, product_id, lock=True)
-    if len(product.images) >= MAX_IMAGES:
-        raise Conflict(CatalogError.TOO_MANY_IMAGES, f"A product has at most {MAX_IMAGES} images.",
-                       {"max": MAX_IMAGES})
-    stored = store_product_image(stream, media_root)
-    try:
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        if len(product.images) >= MAX_IMAGES:
+            raise Conflict(CatalogError.TOO_MANY_IMAGES, f"A product has at most {MAX_IMAGES} images.",
+                           {"max": MAX_IMAGES})
+        stored = store_product_image(stream, media_root)
+        on_rollback(delete_image_files, media_root, stored.files)
         image = ProductImage(position=max((i.position for i in product.images), default=0) + 1, key=stored.key,
                              width=stored.width, height=stored.height, files=stored.files)
         product.images.append(image)
         product.updated_at = utcnow()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        delete_image_files(media_root, stored.files)
-        raise
-    notify_products_changed([product.id])
+        notify_products_changed([product.id])
     return image
 
 
 def delete_image(user: User, product_id: int, image_id: int, *, media_root: Path) -> None:
     """Remove an image; its files are deleted once the row is gone. A published product keeps one image."""
-    product = _managed_product(user, product_id, lock=True)
-    image = found(next((i for i in product.images if i.id == image_id), None), what="image")
-    if product.status == PUBLISHED and len(product.images) == 1:
-        raise Conflict(CatalogError.LAST_IMAGE, "A published product keeps at least one image; unpublish it first.")
-    files = dict(image.files)
-    product.images.remove(image)
-    db.session.delete(image)
-    product.updated_at = utcnow()
-    db.session.commit()
-    delete_image_files(media_root, files)
-    notify_products_changed([product.id])
+    with unit_of_work():
+        product = _managed_product(user, product_id, lock=True)
+        image = found(next((i for i in product.images if i.id == image_id), None), what="image")
+        if product.status == PUBLISHED and len(product.images) == 1:
+            raise Conflict(CatalogError.LAST_IMAGE,
+                           "A published product keeps at least one image; unpublish it first.")
+        files = dict(image.files)
+        product.images.remove(image)
+        db.session.delete(image)
+        product.updated_at = utcnow()
+        after_commit(delete_image_files, media_root, files)
+        notify_products_changed([product.id])
 
 
 # --- stock lots ------------------------------------------------------------------------------------------------
@@ -308,24 +314,24 @@ def add_lot(user: User, product_id: int, variant_id: int, data: dict[str, Any], 
             day: date | None = None) -> StockLot:
     """Add stock produced by an active member of the product's cooperative (422 otherwise)."""
     day = day or today()
-    product = _managed_product(user, product_id)
-    variant = _active_variant(product, variant_id)
-    member = db.session.get(Member, data["member_id"])
-    if member is None or member.cooperative_id != product.cooperative_id or not member.is_active_on(day):
-        raise ValidationFailed(message="The lot must be produced by an active member of the cooperative.",
-                               details={"member_id": ["Not an active member of this product's cooperative."]})
-    if data["produced_on"] > day or data["best_before"] < day:
-        raise ValidationFailed(message="The dates do not describe stock that can be sold today.", details={
-            name: [message] for name, message, bad in (
-                ("produced_on", "Cannot be in the future.", data["produced_on"] > day),
-                ("best_before", "Cannot be in the past.", data["best_before"] < day)) if bad})
-    if db.session.scalar(select(exists().where(StockLot.lot_code == data["lot_code"]))):
-        raise Conflict(CatalogError.DUPLICATE_LOT_CODE, "This lot code is already used.",
-                       {"lot_code": data["lot_code"]})
-    lot = StockLot(variant=variant, member=member, lot_code=data["lot_code"], quantity=data["quantity"],
-                   quantity_remaining=data["quantity"], produced_on=data["produced_on"],
-                   best_before=data["best_before"], created_by_id=user.id)
-    db.session.add(lot)
-    db.session.commit()
-    notify_products_changed([product.id])
+    with unit_of_work():
+        product = _managed_product(user, product_id)
+        variant = _active_variant(product, variant_id)
+        member = db.session.get(Member, data["member_id"])
+        if member is None or member.cooperative_id != product.cooperative_id or not member.is_active_on(day):
+            raise ValidationFailed(message="The lot must be produced by an active member of the cooperative.",
+                                   details={"member_id": ["Not an active member of this product's cooperative."]})
+        if data["produced_on"] > day or data["best_before"] < day:
+            raise ValidationFailed(message="The dates do not describe stock that can be sold today.", details={
+                name: [message] for name, message, bad in (
+                    ("produced_on", "Cannot be in the future.", data["produced_on"] > day),
+                    ("best_before", "Cannot be in the past.", data["best_before"] < day)) if bad})
+        if db.session.scalar(select(exists().where(StockLot.lot_code == data["lot_code"]))):
+            raise Conflict(CatalogError.DUPLICATE_LOT_CODE, "This lot code is already used.",
+                           {"lot_code": data["lot_code"]})
+        lot = StockLot(variant=variant, member=member, lot_code=data["lot_code"], quantity=data["quantity"],
+                       quantity_remaining=data["quantity"], produced_on=data["produced_on"],
+                       best_before=data["best_before"], created_by_id=user.id)
+        db.session.add(lot)
+        notify_products_changed([product.id])
     return lot

@@ -1,7 +1,13 @@
-"""Events of the catalog, sent after the commit (search subscribes to keep its index in step)."""
+"""Events of the catalog, sent once the unit of work that caused them has committed (search keeps its index in
+step with them)."""
 from __future__ import annotations
 
+from functools import partial
+
 from blinker import Namespace
+
+from catalog.search.outbox import queue_updates
+from marketplace.transaction import after_commit
 
 _signals = Namespace()
 
@@ -11,6 +17,15 @@ product_changed = _signals.signal("product-changed")
 
 
 def notify_products_changed(product_ids: list[int]) -> None:
-    """Tell subscribers these products changed; call only after the commit."""
-    if product_ids:
-        product_changed.send(None, product_ids=sorted(set(product_ids)))
+    """Announce, after the current unit of work commits, that these products changed.
+
+    If a subscriber fails, the products are queued in the search outbox so `flask search sync` catches the
+    index up; the committed write stands.
+    """
+    ids = sorted(set(product_ids))
+    if ids:
+        after_commit(product_changed.send, None, product_ids=ids, on_failure=partial(_queue_for_reindex, ids))
+
+
+def _queue_for_reindex(product_ids: list[int], _error: BaseException) -> None:
+    queue_updates(product_ids)

@@ -7,6 +7,7 @@ from catalog.models import Product
 from catalog.signals import notify_products_changed
 from cooperatives import signals as cooperative_signals
 from marketplace.extensions import db
+from marketplace.transaction import unit_of_work
 
 
 def _products_of(cooperative_id: int) -> list[int]:
@@ -15,12 +16,14 @@ def _products_of(cooperative_id: int) -> list[int]:
 
 def on_cooperative_changed(cooperative, **_state) -> None:
     """A cooperative was suspended, reinstated or renamed: what buyers find of its products changed."""
-    notify_products_changed(_products_of(cooperative.id))
+    with unit_of_work():
+        notify_products_changed(_products_of(cooperative.id))
 
 
 def on_certification_status_changed(certification, **_state) -> None:
     """A certification was verified, revoked…: the products it covers may have become (un)sellable."""
-    notify_products_changed(list(certification.product_ids) or _products_of(certification.cooperative_id))
+    with unit_of_work():
+        notify_products_changed(list(certification.product_ids) or _products_of(certification.cooperative_id))
 
 
 def foreign_product_ids(cooperative_id: int, product_ids: list[int]) -> list[int]:

@@ -21,6 +21,7 @@ from marketplace.dbtypes import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
+from marketplace.transaction import after_commit, on_rollback, unit_of_work
 
 # decision → (the only stored status it applies to, the status it leads to)
 CERTIFICATION_DECISIONS = {
@@ -42,24 +43,20 @@ def submit_certification(user: User, cooperative_id: int, data: dict[str, Any], 
     The number must not be live (submitted or verified) for another cooperative; the products named must be
     the cooperative's own.
     """
-    cooperative = managed_cooperative(user, cooperative_id, admins=False)
-    product_ids = sorted(set(data.pop("product_ids")))
-    _ensure_own_products(cooperative.id, product_ids)
-    _ensure_number_free(data["kind"], data["number"], cooperative.id)
-    document = documents.read_document(upload)
-    document_path = documents.store_document(document, _private_root())
-    try:
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id, admins=False)
+        product_ids = sorted(set(data.pop("product_ids")))
+        _ensure_own_products(cooperative.id, product_ids)
+        _ensure_number_free(data["kind"], data["number"], cooperative.id)
+        document = documents.read_document(upload)
+        document_path = documents.store_document(document, _private_root())
+        on_rollback(documents.delete_document, _private_root(), document_path)
         certification = Certification(cooperative_id=cooperative.id, product_ids=product_ids,
                                       document_path=document_path, document_content_type=document.content_type,
                                       **data)
         db.session.add(certification)
         change_state(certification, "submitted", allowed={None: {"submitted"}}, actor_id=user.id,
                      reason="submitted")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        documents.delete_document(_private_root(), document_path)
-        raise
     return certification
 
 
@@ -102,19 +99,25 @@ def certification_queue(*, status: str, page: int, per_page: int) -> dict:
 
 def decide_certification(admin: User, certification_id: int, *, decision: str, reason: str | None) -> Certification:
     """Verify, reject or revoke a certification; an already-expired certificate cannot be verified."""
-    certification = found(db.session.get(Certification, certification_id, with_for_update=True),
-                          what="certification")
-    source, target = CERTIFICATION_DECISIONS[decision]
-    if target == "verified" and certification.expires_on and certification.expires_on < validators.today():
-        raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
-                       f"This certificate expired on {certification.expires_on.isoformat()}.",
-                       {"expires_on": certification.expires_on.isoformat()})
-    from_state = certification.status
-    change_state(certification, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
-    certification.decided_by_id, certification.decided_at, certification.reason = admin.id, utcnow(), reason
-    db.session.commit()
-    certification_status_changed.send(certification, from_state=from_state, to_state=target)
+    with unit_of_work():
+        certification = found(db.session.get(Certification, certification_id, with_for_update=True),
+                              what="certification")
+        source, target = CERTIFICATION_DECISIONS[decision]
+        if target == "verified" and certification.expires_on and certification.expires_on < validators.today():
+            raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
+                           f"This certificate expired on {certification.expires_on.isoformat()}.",
+                           {"expires_on": certification.expires_on.isoformat()})
+        from_state = certification.status
+        change_state(certification, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
+        certification.decided_by_id, certification.decided_at, certification.reason = admin.id, utcnow(), reason
+        after_commit(announce_status_change, certification.id, from_state, target)
     return certification
+
+
+def announce_status_change(certification_id: int, from_state: str, to_state: str) -> None:
+    """After-commit effect: tell subscribers (the catalog) that the certification changed status."""
+    certification_status_changed.send(db.session.get(Certification, certification_id),
+                                      from_state=from_state, to_state=to_state)
 
 
 def check_certificate(number: str) -> Certification:

@@ -22,6 +22,7 @@ from marketplace.dbtypes import utcnow
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
+from marketplace.transaction import after_commit, unit_of_work
 
 # decision → (the only state it applies to, the state it leads to)
 COOPERATIVE_DECISIONS = {
@@ -76,12 +77,12 @@ def managed_cooperative(user: User, cooperative_id: int, *, admins: bool = True,
 
 def create_cooperative(user: User, data: dict[str, Any]) -> Cooperative:
     """Register a cooperative in `pending`; its creator becomes its first manager."""
-    _ensure_ice_free(data["ice"])
-    cooperative = Cooperative(**data)
-    cooperative.managers.append(user)
-    db.session.add(cooperative)
-    change_state(cooperative, "pending", allowed={None: {"pending"}}, actor_id=user.id, reason="registered")
-    db.session.commit()
+    with unit_of_work():
+        _ensure_ice_free(data["ice"])
+        cooperative = Cooperative(**data)
+        cooperative.managers.append(user)
+        db.session.add(cooperative)
+        change_state(cooperative, "pending", allowed={None: {"pending"}}, actor_id=user.id, reason="registered")
     return cooperative
 
 
@@ -127,72 +128,84 @@ def update_cooperative(user: User, cooperative_id: int, changes: dict[str, Any])
     Changing a legal identifier of a verified cooperative sends it back to `pending`; a manager's edit of a
     rejected cooperative resubmits it. Rates are for administrators only.
     """
-    cooperative = managed_cooperative(user, cooperative_id, lock=True)
-    admin_only = [name for name in ADMIN_ONLY_FIELDS if name in changes]
-    if admin_only and not user.is_admin:
-        raise Forbidden("forbidden", "Only administrators change the commission and reserve rates.",
-                        {name: ["Only administrators may change this."] for name in admin_only})
-    changed = {name for name, value in changes.items() if getattr(cooperative, name) != value}
-    if "ice" in changed:
-        _ensure_ice_free(changes["ice"])
-    if "legal_form" in changed:
-        _ensure_legal_form_fits_union_ties(cooperative, changes["legal_form"])
-    for name in changed:
-        setattr(cooperative, name, changes[name])
-    from_state = cooperative.status
-    if from_state == "verified" and changed & LEGAL_IDENTIFIERS:
-        change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
-                     reason="legal identifiers changed")
-    elif from_state == "rejected" and not user.is_admin:
-        change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
-                     reason="edited and resubmitted")
-    db.session.commit()
-    if cooperative.status != from_state:
-        cooperative_status_changed.send(cooperative, from_state=from_state, to_state=cooperative.status)
-    if changed & INDEXED_FIELDS:
-        cooperative_updated.send(cooperative)
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id, lock=True)
+        admin_only = [name for name in ADMIN_ONLY_FIELDS if name in changes]
+        if admin_only and not user.is_admin:
+            raise Forbidden("forbidden", "Only administrators change the commission and reserve rates.",
+                            {name: ["Only administrators may change this."] for name in admin_only})
+        changed = {name for name, value in changes.items() if getattr(cooperative, name) != value}
+        if "ice" in changed:
+            _ensure_ice_free(changes["ice"])
+        if "legal_form" in changed:
+            _ensure_legal_form_fits_union_ties(cooperative, changes["legal_form"])
+        for name in changed:
+            setattr(cooperative, name, changes[name])
+        from_state = cooperative.status
+        if from_state == "verified" and changed & LEGAL_IDENTIFIERS:
+            change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
+                         reason="legal identifiers changed")
+        elif from_state == "rejected" and not user.is_admin:
+            change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
+                         reason="edited and resubmitted")
+        if cooperative.status != from_state:
+            after_commit(announce_status_change, cooperative.id, from_state, cooperative.status)
+        if changed & INDEXED_FIELDS:
+            after_commit(announce_update, cooperative.id)
     return cooperative
 
 
 def decide_cooperative(admin: User, cooperative_id: int, *, decision: str, reason: str | None) -> Cooperative:
     """Verify, reject, suspend or reinstate a cooperative; the decision is audited."""
-    cooperative = found(db.session.get(Cooperative, cooperative_id, with_for_update=True), what="cooperative")
-    source, target = COOPERATIVE_DECISIONS[decision]
-    from_state = cooperative.status
-    change_state(cooperative, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
-    if target == "verified":
-        cooperative.verified_at = utcnow()
-    db.session.commit()
-    cooperative_status_changed.send(cooperative, from_state=from_state, to_state=target)
+    with unit_of_work():
+        cooperative = found(db.session.get(Cooperative, cooperative_id, with_for_update=True), what="cooperative")
+        source, target = COOPERATIVE_DECISIONS[decision]
+        from_state = cooperative.status
+        change_state(cooperative, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
+        if target == "verified":
+            cooperative.verified_at = utcnow()
+        after_commit(announce_status_change, cooperative.id, from_state, target)
     return cooperative
+
+
+def announce_status_change(cooperative_id: int, from_state: str, to_state: str) -> None:
+    """After-commit effect: tell subscribers (the catalog) that the cooperative changed status."""
+    cooperative_status_changed.send(db.session.get(Cooperative, cooperative_id),
+                                    from_state=from_state, to_state=to_state)
+
+
+def announce_update(cooperative_id: int) -> None:
+    """After-commit effect: tell subscribers that the cooperative's name or region changed."""
+    cooperative_updated.send(db.session.get(Cooperative, cooperative_id))
 
 
 def add_manager(user: User, cooperative_id: int, *, email: str) -> Cooperative:
     """Make another cooperative-role account a manager of the cooperative."""
-    cooperative = managed_cooperative(user, cooperative_id)
-    invitee = db.session.scalar(select(User).where(User.email == normalize_email(email)))
-    if invitee is None or invitee.role != Role.COOPERATIVE:
-        raise ValidationFailed(CooperativeError.NOT_A_COOPERATIVE_USER, "No cooperative account has this e-mail.",
-                               {"email": ["Ask them to register a cooperative account first."]})
-    if manages(invitee, cooperative.id):
-        raise Conflict(CooperativeError.ALREADY_MANAGER, "This account already manages the cooperative.")
-    cooperative.managers.append(invitee)
-    db.session.commit()
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id)
+        invitee = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+        if invitee is None or invitee.role != Role.COOPERATIVE:
+            raise ValidationFailed(CooperativeError.NOT_A_COOPERATIVE_USER,
+                                   "No cooperative account has this e-mail.",
+                                   {"email": ["Ask them to register a cooperative account first."]})
+        if manages(invitee, cooperative.id):
+            raise Conflict(CooperativeError.ALREADY_MANAGER, "This account already manages the cooperative.")
+        cooperative.managers.append(invitee)
     return cooperative
 
 
 def join_union(user: User, cooperative_id: int, *, union_id: int | None) -> Cooperative:
     """Join a verified union (or leave the current one with None); a union cannot join a union."""
-    cooperative = managed_cooperative(user, cooperative_id, admins=False)
-    if union_id is not None:
-        if cooperative.is_union:
-            raise Conflict(CooperativeError.UNION_CANNOT_JOIN_UNION, "A union cannot join another union.")
-        union = db.session.get(Cooperative, union_id)
-        if union is None or not union.is_union or not union.is_verified:
-            raise ValidationFailed(CooperativeError.UNION_NOT_AVAILABLE, "That is not a verified union.",
-                                   {"union_id": ["Choose a verified cooperative whose legal form is union."]})
-    cooperative.union_id = union_id
-    db.session.commit()
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id, admins=False)
+        if union_id is not None:
+            if cooperative.is_union:
+                raise Conflict(CooperativeError.UNION_CANNOT_JOIN_UNION, "A union cannot join another union.")
+            union = db.session.get(Cooperative, union_id)
+            if union is None or not union.is_union or not union.is_verified:
+                raise ValidationFailed(CooperativeError.UNION_NOT_AVAILABLE, "That is not a verified union.",
+                                       {"union_id": ["Choose a verified cooperative whose legal form is union."]})
+        cooperative.union_id = union_id
     return cooperative
 
 
@@ -244,41 +257,41 @@ def list_members(user: User, cooperative_id: int, *, include_left: bool, page: i
 
 def add_member(user: User, cooperative_id: int, data: dict[str, Any]) -> MemberForViewer:
     """Add a member; the payout account must suit the payout method."""
-    cooperative = managed_cooperative(user, cooperative_id)
-    data["payout_account"] = _checked_payout_account(data["payout_method"], data["payout_account"])
-    _ensure_joined_after_founding(cooperative, data["joined_on"])
-    member = Member(cooperative_id=cooperative.id, **data)
-    db.session.add(member)
-    db.session.commit()
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id)
+        data["payout_account"] = _checked_payout_account(data["payout_method"], data["payout_account"])
+        _ensure_joined_after_founding(cooperative, data["joined_on"])
+        member = Member(cooperative_id=cooperative.id, **data)
+        db.session.add(member)
     return MemberForViewer(member, manages(user, cooperative.id))
 
 
 def update_member(user: User, cooperative_id: int, member_id: int, changes: dict[str, Any]) -> MemberForViewer:
     """Edit a member; switching to cash payouts clears the account."""
-    cooperative = managed_cooperative(user, cooperative_id)
-    member = _member_of(cooperative, member_id)
-    if "payout_method" in changes or "payout_account" in changes:
-        method = changes.get("payout_method", member.payout_method)
-        if method == "cash" and "payout_account" not in changes:
-            changes["payout_account"] = None
-        account = changes.get("payout_account", member.payout_account)
-        changes["payout_account"] = _checked_payout_account(method, account)
-    if "joined_on" in changes:
-        _ensure_joined_after_founding(cooperative, changes["joined_on"])
-    for name, value in changes.items():
-        setattr(member, name, value)
-    db.session.commit()
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id)
+        member = _member_of(cooperative, member_id)
+        if "payout_method" in changes or "payout_account" in changes:
+            method = changes.get("payout_method", member.payout_method)
+            if method == "cash" and "payout_account" not in changes:
+                changes["payout_account"] = None
+            account = changes.get("payout_account", member.payout_account)
+            changes["payout_account"] = _checked_payout_account(method, account)
+        if "joined_on" in changes:
+            _ensure_joined_after_founding(cooperative, changes["joined_on"])
+        for name, value in changes.items():
+            setattr(member, name, value)
     return MemberForViewer(member, manages(user, cooperative.id))
 
 
 def remove_member(user: User, cooperative_id: int, member_id: int) -> MemberForViewer:
     """Record that a member left today; the member's history is kept."""
-    cooperative = managed_cooperative(user, cooperative_id)
-    member = _member_of(cooperative, member_id)
-    if member.left_on is not None:
-        raise Conflict(CooperativeError.MEMBER_ALREADY_LEFT, f"This member left on {member.left_on.isoformat()}.")
-    member.left_on = validators.today()
-    db.session.commit()
+    with unit_of_work():
+        cooperative = managed_cooperative(user, cooperative_id)
+        member = _member_of(cooperative, member_id)
+        if member.left_on is not None:
+            raise Conflict(CooperativeError.MEMBER_ALREADY_LEFT, f"This member left on {member.left_on.isoformat()}.")
+        member.left_on = validators.today()
     return MemberForViewer(member, manages(user, cooperative.id))
 
 

@@ -15,6 +15,7 @@ from marketplace.dbtypes import UTCDateTime, utcnow
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.money import BASE_CURRENCY, CURRENCIES
+from marketplace.transaction import unit_of_work
 
 FOREIGN_CURRENCIES = tuple(c for c in CURRENCIES if c != BASE_CURRENCY)
 
@@ -50,11 +51,11 @@ def rate_for(currency: str) -> Decimal:
 
 def set_rates(rates: dict[str, Decimal], *, actor_id: int | None) -> dict[str, Decimal]:
     """Set the named rates; currencies not named keep theirs."""
-    for currency, rate in rates.items():
-        row = db.session.get(ExchangeRate, currency) or ExchangeRate(currency=currency)
-        row.per_mad, row.updated_by_id = str(rate), actor_id
-        db.session.add(row)
-    db.session.commit()
+    with unit_of_work():
+        for currency, rate in rates.items():
+            row = db.session.get(ExchangeRate, currency) or ExchangeRate(currency=currency)
+            row.per_mad, row.updated_by_id = str(rate), actor_id
+            db.session.add(row)
     return current_rates()
 
 

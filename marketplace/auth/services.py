@@ -18,7 +18,7 @@ from marketplace.auth.models import ApiToken, Role, User
 from marketplace.dbtypes import utcnow
 from marketplace.errors import Conflict, Unauthorized
 from marketplace.extensions import db
-
+from marketplace.transaction import unit_of_work
 
 
 @cache
@@ -53,22 +53,23 @@ def hash_token(token: str) -> str:
 def register_user(*, email: str, password: str, full_name: str, role: str) -> User:
     """Create a buyer, cooperative or admin account; the e-mail must be new."""
     email = normalize_email(email)
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("email_taken", "An account with this e-mail already exists.", {"email": ["Already registered."]})
-    user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role)
-    db.session.add(user)
-    db.session.commit()
+    with unit_of_work():
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            raise Conflict("email_taken", "An account with this e-mail already exists.",
+                           {"email": ["Already registered."]})
+        user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role)
+        db.session.add(user)
     return user
 
 
 def create_admin(*, email: str, password: str, full_name: str = "Administrator") -> User:
     """Create an admin, or promote an existing account and reset its password."""
     email = normalize_email(email)
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None:
-        return register_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
-    user.role, user.password_hash = Role.ADMIN, _hasher()[0].hash(password)
-    db.session.commit()
+    with unit_of_work():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            return register_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
+        user.role, user.password_hash = Role.ADMIN, _hasher()[0].hash(password)
     return user
 
 
@@ -87,8 +88,8 @@ def authenticate(*, email: str, password: str) -> User:
 def issue_token(user: User, *, ttl: timedelta) -> IssuedToken:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + ttl
-    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
-    db.session.commit()
+    with unit_of_work():
+        db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
     return IssuedToken(token=token, expires_at=expires_at, user=user)
 
 
@@ -101,8 +102,8 @@ def resolve_token(token: str) -> ApiToken | None:
 
 
 def revoke_token(token: ApiToken) -> None:
-    token.revoked_at = utcnow()
-    db.session.commit()
+    with unit_of_work():
+        token.revoked_at = utcnow()
 
 
 def profile(user: User) -> dict:
