@@ -51,18 +51,6 @@ def _out_of_stock(variant_id: int, quantity: int) -> OutOfStock:
                       details={"variants": [{"variant_id": variant_id, "requested": quantity}]})
 
 
-def reserve_stock(variant_id: int, quantity: int, *, day: date | None = None) -> None:
-    """Hold `quantity` units for an order, or raise 409 `out_of_stock` and hold nothing."""
-    day = day or today()
-    result = db.session.execute(
-        update(ProductVariant)
-        .where(ProductVariant.id == variant_id, available_clause(day) >= quantity)
-        .values(reserved=ProductVariant.reserved + quantity)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise _out_of_stock(variant_id, quantity)
-
-
 def release_stock(variant_id: int, quantity: int) -> None:
     """Give back `quantity` held units (an order cancelled, expired, or drawn from its lots)."""
     result = db.session.execute(

@@ -8,7 +8,7 @@ from sqlalchemy import event, select, update
 from catalog.errors import OutOfStock
 from catalog.models import ProductVariant, StockLot
 from catalog.sellability import today
-from catalog.stock import available_by_variant, draw_from_lots, release_stock, reserve_stock
+from catalog.stock import available_by_variant, draw_from_lots, release_lines, reserve_lines
 from marketplace.extensions import db
 from tests.catalog.conftest import API
 from tests.conftest import POSTGRES_URL
@@ -133,11 +133,11 @@ def remaining(app) -> dict[str, int]:
 def test_reserving_and_releasing_move_the_available_stock(app, stocked):
     assert available(app, stocked) == 15
     with app.app_context():
-        reserve_stock(stocked, 6)
+        reserve_lines([(stocked, 6)])
         db.session.commit()
     assert available(app, stocked) == 9
     with app.app_context():
-        release_stock(stocked, 2)
+        release_lines([(stocked, 2)])
         db.session.commit()
     assert available(app, stocked) == 11
 
@@ -145,16 +145,17 @@ def test_reserving_and_releasing_move_the_available_stock(app, stocked):
 def test_reserving_more_than_available_is_out_of_stock_and_reserves_nothing(app, stocked):
     with app.app_context():
         with pytest.raises(OutOfStock) as refused:
-            reserve_stock(stocked, 16)
+            reserve_lines([(stocked, 16)])
         db.session.rollback()
     assert refused.value.code == "out_of_stock" and refused.value.status == 409
+    assert refused.value.details == {"variants": [{"variant_id": stocked, "requested": 16, "available": 15}]}
     assert available(app, stocked) == 15
 
 
 def test_releasing_more_than_reserved_is_a_bug_not_negative_stock(app, stocked):
     with app.app_context():
         with pytest.raises(ValueError):
-            release_stock(stocked, 1)
+            release_lines([(stocked, 1)])
 
 
 def test_lots_are_drawn_first_expiring_first_and_never_from_expired_ones(app, stocked):
@@ -225,7 +226,7 @@ def run_together(app, count: int, action) -> list[bool]:
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="real concurrent writers need PostgreSQL: set TEST_DATABASE_URL")
 def test_threads_reserving_more_than_available_reserve_exactly_what_there_is(app, stocked):
-    results = run_together(app, 20, lambda: reserve_stock(stocked, 1))
+    results = run_together(app, 20, lambda: reserve_lines([(stocked, 1)]))
     assert results.count(True) == 15
     with app.app_context():
         assert db.session.get(ProductVariant, stocked).reserved == 15
