@@ -17,9 +17,9 @@ from catalog.categories import ensure_categories
 from catalog.demo_images import draw_product_image
 from catalog.errors import CatalogError
 from catalog.models import ProductVariant
-from catalog.sellability import today
 from cooperatives.demo import demo_cooperative_ids
 from cooperatives.models import Cooperative
+from marketplace.clock import today
 from marketplace.errors import AppError
 from marketplace.extensions import db
 

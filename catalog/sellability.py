@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, tuple_
 
 from catalog.errors import CatalogError, NotSellable, Reason
 from catalog.models import PUBLISHED, Category, Product
-from cooperatives import validators
 from cooperatives.models import ONSSA_KINDS, Certification, CertificationProduct, Cooperative
+from marketplace.clock import today
 
 MESSAGES = {
     Reason.NOT_PUBLISHED: "The product is not published.",
@@ -24,11 +24,6 @@ MESSAGES = {
     Reason.NO_VARIANT: "Add at least one variant with a price.",
     Reason.NO_IMAGE: "Add at least one image.",
 }
-
-
-def today() -> date:
-    """The day the rules are evaluated on: the project's one clock (UTC), which tests may move."""
-    return validators.today()
 
 
 def covers(certification: Certification, product_id: int) -> bool:

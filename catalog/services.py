@@ -14,7 +14,7 @@ from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
 from catalog.presentation import display_options, present
-from catalog.sellability import covered_clause, publish_requirements, sellable_clause, today
+from catalog.sellability import covered_clause, publish_requirements, sellable_clause
 from catalog.signals import notify_products_changed
 from catalog.stock import available_by_variant, available_clause
 from cooperatives.models import Cooperative, Member
@@ -22,7 +22,7 @@ from cooperatives.services import managed_cooperative_ids, manages
 from marketplace.audit import change_state
 from marketplace.auth.models import Role, User
 from marketplace.auth.permissions import found
-from marketplace.dbtypes import utcnow
+from marketplace.clock import now, today
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
@@ -139,7 +139,7 @@ def _new_variant(data: dict[str, Any]) -> ProductVariant:
 
 def _refresh_price_min(product: Product) -> None:
     product.price_min = min((v.price_amount for v in product.active_variants), default=None)
-    product.updated_at = utcnow()
+    product.updated_at = now()
 
 
 def _shown(product_id: int) -> Product:
@@ -182,7 +182,7 @@ def update_product(user: User, product_id: int, changes: dict[str, Any]) -> Prod
             product.category = _leaf_category(changes.pop("category"))
         for name, value in changes.items():
             setattr(product, name, value)
-        product.updated_at = utcnow()
+        product.updated_at = now()
         notify_products_changed([product.id])
     return _shown(product_id)
 
@@ -265,7 +265,7 @@ def delete_variant(user: User, product_id: int, variant_id: int) -> None:
             raise Conflict(CatalogError.LAST_VARIANT,
                            "A published product keeps at least one variant; unpublish it first.")
         if db.session.scalar(select(exists().where(StockLot.variant_id == variant.id))):
-            variant.archived_at = utcnow()
+            variant.archived_at = now()
         else:
             product.variants.remove(variant)
             db.session.delete(variant)
@@ -287,7 +287,7 @@ def add_image(user: User, product_id: int, stream: BinaryIO, *, media_root: Path
         image = ProductImage(position=max((i.position for i in product.images), default=0) + 1, key=stored.key,
                              width=stored.width, height=stored.height, files=stored.files)
         product.images.append(image)
-        product.updated_at = utcnow()
+        product.updated_at = now()
         notify_products_changed([product.id])
     return image
 
@@ -303,7 +303,7 @@ def delete_image(user: User, product_id: int, image_id: int, *, media_root: Path
         files = dict(image.files)
         product.images.remove(image)
         db.session.delete(image)
-        product.updated_at = utcnow()
+        product.updated_at = now()
         after_commit(delete_image_files, media_root, files)
         notify_products_changed([product.id])
 

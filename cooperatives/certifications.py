@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from cooperatives import documents, validators
+from cooperatives import documents
 from cooperatives.errors import CooperativeError
 from cooperatives.models import Certification, Cooperative
 from cooperatives.services import managed_cooperative, may_administer
@@ -17,7 +17,7 @@ from cooperatives.signals import certification_status_changed, certified_product
 from marketplace.audit import change_state
 from marketplace.auth.models import User
 from marketplace.auth.permissions import found
-from marketplace.dbtypes import utcnow
+from marketplace.clock import now, today
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
@@ -85,13 +85,13 @@ def certification_document(user: User, certification_id: int) -> tuple[Certifica
 
 def certification_queue(*, status: str, page: int, per_page: int) -> dict:
     """The administrators' queue: certifications in an (effective) status, oldest first."""
-    today = validators.today()
+    day = today()
     statement = (select(Certification).options(selectinload(Certification.cooperative))
                  .order_by(Certification.created_at, Certification.id))
     if status == "expired":
-        statement = statement.where(Certification.status == "verified", Certification.expires_on < today)
+        statement = statement.where(Certification.status == "verified", Certification.expires_on < day)
     elif status == "verified":
-        statement = statement.where(Certification.valid_on(today))
+        statement = statement.where(Certification.valid_on(day))
     else:
         statement = statement.where(Certification.status == status)
     return paginate(statement, page=page, per_page=per_page)
@@ -103,13 +103,13 @@ def decide_certification(admin: User, certification_id: int, *, decision: str, r
         certification = found(db.session.get(Certification, certification_id, with_for_update=True),
                               what="certification")
         source, target = CERTIFICATION_DECISIONS[decision]
-        if target == "verified" and certification.expires_on and certification.expires_on < validators.today():
+        if target == "verified" and certification.expires_on and certification.expires_on < today():
             raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
                            f"This certificate expired on {certification.expires_on.isoformat()}.",
                            {"expires_on": certification.expires_on.isoformat()})
         from_state = certification.status
         change_state(certification, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
-        certification.decided_by_id, certification.decided_at, certification.reason = admin.id, utcnow(), reason
+        certification.decided_by_id, certification.decided_at, certification.reason = admin.id, now(), reason
         after_commit(announce_status_change, certification.id, from_state, target)
     return certification
 
@@ -124,18 +124,18 @@ def check_certificate(number: str) -> Certification:
     """The public truth about a certificate number; a verified row wins when several share the number."""
     rows = db.session.scalars(select(Certification).where(func.upper(Certification.number) == number.upper())
                               .options(selectinload(Certification.cooperative))).all()
-    today = validators.today()
+    day = today()
     best = min(rows, default=None,
-               key=lambda row: (_CHECK_PREFERENCE.index(row.effective_status(today)), -row.id))
+               key=lambda row: (_CHECK_PREFERENCE.index(row.effective_status(day)), -row.id))
     return found(best, what="certificate number")
 
 
 def expiring_certifications(*, within_days: int) -> list[Certification]:
     """Verified certifications still in force that expire within `within_days`, soonest first."""
-    today = validators.today()
+    day = today()
     return list(db.session.scalars(
         select(Certification).options(selectinload(Certification.cooperative))
-        .where(Certification.valid_on(today), Certification.expires_on <= today + timedelta(days=within_days))
+        .where(Certification.valid_on(day), Certification.expires_on <= day + timedelta(days=within_days))
         .order_by(Certification.expires_on, Certification.id)))
 
 
@@ -151,7 +151,7 @@ def _ensure_number_free(kind: str, number: str, cooperative_id: int) -> None:
     taken = db.session.scalar(select(Certification.id).where(
         Certification.kind == kind, func.upper(Certification.number) == number.upper(),
         Certification.cooperative_id != cooperative_id,
-        or_(Certification.status == "submitted", Certification.valid_on(validators.today()))).limit(1))
+        or_(Certification.status == "submitted", Certification.valid_on(today()))).limit(1))
     if taken is not None:
         raise Conflict(CooperativeError.CERTIFICATE_NUMBER_TAKEN,
                        "Another cooperative holds this certificate number.", {"number": ["Already registered."]})

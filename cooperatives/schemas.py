@@ -11,6 +11,7 @@ from cooperatives.multipart import Upload
 from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, COOPERATIVE_STATUSES,
                                  DISTRIBUTION_POLICIES, GENDERS, LEGAL_FORMS, MEMBER_ROLES, PAYOUT_METHODS, REGIONS,
                                  SECTORS)
+from marketplace.clock import today
 from marketplace.i18n import TranslatedSchema, pick
 from marketplace.pagination import PageArgsSchema, page_schema
 
@@ -37,7 +38,7 @@ class PhoneNumber(fields.String):
 
 
 def not_in_future(day: date) -> None:
-    if day > validators.today():
+    if day > today():
         raise ValidationError("Cannot be in the future.")
 
 
@@ -55,7 +56,7 @@ def plausible_birth_year(year: int) -> None:
 
 
 def _effective_status(certification) -> str:
-    return certification.effective_status(validators.today())
+    return certification.effective_status(today())
 
 
 def _reason_needed(data: dict, *, unless: str) -> None:
@@ -159,8 +160,8 @@ class CooperativeSchema(Schema):
         "type": "array", "items": {"type": "object"}, "description": "verified certifications in force"})
 
     def valid_certifications(self, cooperative) -> list[dict]:
-        today = validators.today()
-        valid = [c for c in cooperative.certifications if c.effective_status(today) == "verified"]
+        day = today()
+        valid = [c for c in cooperative.certifications if c.effective_status(day) == "verified"]
         return CertificationSummarySchema(many=True).dump(valid)
 
 

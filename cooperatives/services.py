@@ -18,7 +18,7 @@ from marketplace.audit import change_state
 from marketplace.auth.models import Role, User
 from marketplace.auth.permissions import found
 from marketplace.auth.services import normalize_email
-from marketplace.dbtypes import utcnow
+from marketplace.clock import now, today
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
@@ -163,7 +163,7 @@ def decide_cooperative(admin: User, cooperative_id: int, *, decision: str, reaso
         from_state = cooperative.status
         change_state(cooperative, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
         if target == "verified":
-            cooperative.verified_at = utcnow()
+            cooperative.verified_at = now()
         after_commit(announce_status_change, cooperative.id, from_state, target)
     return cooperative
 
@@ -291,7 +291,7 @@ def remove_member(user: User, cooperative_id: int, member_id: int) -> MemberForV
         member = _member_of(cooperative, member_id)
         if member.left_on is not None:
             raise Conflict(CooperativeError.MEMBER_ALREADY_LEFT, f"This member left on {member.left_on.isoformat()}.")
-        member.left_on = validators.today()
+        member.left_on = today()
     return MemberForViewer(member, manages(user, cooperative.id))
 
 

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-
-from marketplace.dbtypes import utcnow
+from marketplace.clock import today
 
 ICE_PATTERN = re.compile(r"^\d{15}$")
 REGISTRATION_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./-]{0,59}$")
@@ -17,11 +15,6 @@ MOROCCO_CALLING_CODE = "212"
 _MOROCCAN_SUBSCRIBER = re.compile(r"^[5-7]\d{8}$")
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
 MIN_MEMBER_AGE = 15
-
-
-def today() -> date:
-    """The current date in UTC: every date rule of the package uses this one clock."""
-    return utcnow().date()
 
 
 def normalize_phone(text: str) -> str:

@@ -21,8 +21,9 @@ from catalog.search import models as _tables  # noqa: F401  (the PostgreSQL back
 from catalog.search import outbox
 from catalog.search.backend import SearchBackend, SearchUnavailable, make_backend
 from catalog.search.documents import SearchDocument
-from catalog.sellability import covers, today
+from catalog.sellability import covers
 from cooperatives.models import ONSSA_KINDS
+from marketplace.clock import today
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)

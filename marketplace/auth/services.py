@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.auth.models import ApiToken, Role, User
-from marketplace.dbtypes import utcnow
+from marketplace.clock import now
 from marketplace.errors import Conflict, Unauthorized
 from marketplace.extensions import db
 from marketplace.transaction import unit_of_work
@@ -87,7 +87,7 @@ def authenticate(*, email: str, password: str) -> User:
 
 def issue_token(user: User, *, ttl: timedelta) -> IssuedToken:
     token = secrets.token_urlsafe(32)
-    expires_at = utcnow() + ttl
+    expires_at = now() + ttl
     with unit_of_work():
         db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=expires_at))
     return IssuedToken(token=token, expires_at=expires_at, user=user)
@@ -96,14 +96,14 @@ def issue_token(user: User, *, ttl: timedelta) -> IssuedToken:
 def resolve_token(token: str) -> ApiToken | None:
     """The live token row for a bearer token, or None if unknown, revoked or expired."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
+    if row is None or row.revoked_at is not None or row.expires_at <= now() or not row.user.is_active:
         return None
     return row
 
 
 def revoke_token(token: ApiToken) -> None:
     with unit_of_work():
-        token.revoked_at = utcnow()
+        token.revoked_at = now()
 
 
 def profile(user: User) -> dict:

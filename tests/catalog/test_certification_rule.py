@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from catalog import sellability
 from catalog.models import Product
-from catalog.sellability import sellable_clause, sellability_reasons, today
+from catalog.sellability import sellable_clause, sellability_reasons
+from marketplace.clock import now, today
 from marketplace.extensions import db
 from tests.catalog.conftest import API
 
@@ -105,15 +106,14 @@ def test_a_certificate_expiring_today_still_counts_and_one_expired_yesterday_doe
 
 
 def test_the_day_after_its_certificate_expires_a_product_leaves_the_shop_but_not_its_managers_view(
-        shop, manager, coop, users, monkeypatch):
+        shop, manager, coop, users, time_machine):
     product = shop.product(manager, coop, category="honey")
     shop.image(manager, product["id"])
     shop.certification(coop, expires_on=today())
     assert shop.publish(manager, product["id"]).status_code == 200
     assert visible_to_public(shop, product["id"])
 
-    tomorrow = today() + timedelta(days=1)
-    monkeypatch.setattr(sellability.validators, "today", lambda: tomorrow)
+    time_machine.move_to(now() + timedelta(days=1))
 
     assert not visible_to_public(shop, product["id"])
     assert shop.client.get(f"{API}/products/{product['id']}", headers=users.buyer().headers).status_code == 404

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.sellability import today
+from marketplace.clock import now, today
 from tests.catalog.conftest import API, variant_body
 
 
@@ -179,10 +179,9 @@ def test_a_manager_lists_their_own_drafts_on_request_but_not_other_peoples(shop,
                                                                                                  theirs["id"]])
 
 
-def test_a_lot_past_its_best_before_date_no_longer_counts(shop, manager, coop, client, monkeypatch):
+def test_a_lot_past_its_best_before_date_no_longer_counts(shop, manager, coop, client, time_machine):
     product = shop.published(manager, coop, category="pottery", certify=False)
     shop.lot(manager, product, shop.member(coop), quantity=3, best_before=today())
     assert shop.listed_ids(in_stock="true") == [product["id"]]
-    tomorrow = today() + timedelta(days=1)
-    monkeypatch.setattr("cooperatives.validators.today", lambda: tomorrow)
+    time_machine.move_to(now() + timedelta(days=1))
     assert shop.listed_ids(in_stock="true") == []

@@ -7,6 +7,7 @@ import pytest
 from cooperatives import signals, validators
 from cooperatives.documents import MAX_DOCUMENT_BYTES
 from cooperatives.demo import tiny_pdf
+from marketplace.clock import now
 from tests.cooperatives.conftest import API, certification_form, jpeg_bytes, png_bytes
 
 
@@ -236,14 +237,14 @@ def test_documents_are_for_the_cooperatives_managers_and_admins_only(client, coo
 
 
 def test_the_public_sees_verified_and_expired_certifications_of_a_verified_cooperative(
-        client, coop_factory, users, shift_today):
+        client, coop_factory, users, time_machine):
     cooperative, manager = coop_factory.verified()
     coop_factory.certification(manager, cooperative["id"], number="SUB.001")
     rejected = coop_factory.certification(manager, cooperative["id"], number="REJ.001")
     coop_factory.decide_certification(rejected["id"], "reject", "blurry scan")
     coop_factory.verified_certification(manager, cooperative["id"], number="OK.001", expires_on=None)
     coop_factory.verified_certification(manager, cooperative["id"], number="OLD.001", expires_on=days(2))
-    shift_today(days=3)
+    time_machine.move_to(now() + timedelta(days=3))
     url = f"{API}/cooperatives/{cooperative['id']}/certifications"
 
     public = client.get(url).json
@@ -341,14 +342,14 @@ def test_a_certificate_already_expired_cannot_be_verified(coop_factory, table_co
     assert table_counts() == before
 
 
-def test_a_certificate_expires_the_day_after_its_expiry_date_without_any_job(client, coop_factory, shift_today):
+def test_a_certificate_expires_the_day_after_its_expiry_date_without_any_job(client, coop_factory, time_machine):
     cooperative, manager = coop_factory.verified()
     certification = coop_factory.verified_certification(manager, cooperative["id"], expires_on=days(10))
     url = f"{API}/certifications/verify"
 
-    shift_today(days=10)
+    time_machine.move_to(now() + timedelta(days=10))
     on_the_day = client.get(url, query_string={"number": certification["number"]}).json
-    shift_today(days=1)
+    time_machine.move_to(now() + timedelta(days=1))
     the_day_after = client.get(url, query_string={"number": certification["number"]}).json
     queue = client.get(f"{API}/admin/certifications", query_string={"status": "expired"},
                        headers=coop_factory.admin.headers).json

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from cooperatives import validators
+from marketplace.clock import now
 from tests.cooperatives.conftest import API, cooperative_body
 
 
@@ -219,13 +220,13 @@ def test_a_pending_cooperative_is_visible_to_its_managers_and_admins_only(client
         assert response.json["error"]["code"] == "not_found"
 
 
-def test_the_detail_shows_only_certifications_in_force(client, coop_factory, shift_today):
+def test_the_detail_shows_only_certifications_in_force(client, coop_factory, time_machine):
     cooperative, manager = coop_factory.verified()
     coop_factory.certification(manager, cooperative["id"], number="SUB.0001")
     in_force = coop_factory.verified_certification(manager, cooperative["id"], number="AS.0001")
     coop_factory.verified_certification(manager, cooperative["id"], number="OLD.0001", kind="organic",
                                         expires_on=(validators.today() + timedelta(days=3)).isoformat())
-    shift_today(days=4)
+    time_machine.move_to(now() + timedelta(days=4))
 
     detail = client.get(f"{API}/cooperatives/{cooperative['id']}").json
 

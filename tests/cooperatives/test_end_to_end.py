@@ -3,11 +3,12 @@ from datetime import timedelta
 
 from cooperatives import validators
 from cooperatives.demo import tiny_pdf
+from marketplace.clock import now
 from tests.cooperatives.conftest import API, cooperative_body, member_body, valid_rib
 
 
 def test_a_cooperative_is_registered_verified_and_certified_and_the_public_learns_the_truth(
-        client, users, coop_factory, shift_today):
+        client, users, coop_factory, time_machine):
     fatima, admin, buyer = users.cooperative(), users.admin(), users.buyer()
     coop_factory._admin = admin
 
@@ -78,7 +79,7 @@ def test_a_cooperative_is_registered_verified_and_certified_and_the_public_learn
     assert rib in ribs and f"•••• {rib[-4:]}" in masked and rib not in masked
 
     # Three weeks later the certificate has expired, and the public check says so.
-    shift_today(days=21)
+    time_machine.move_to(now() + timedelta(days=21))
     assert client.get(f"{API}/certifications/verify",
                       query_string={"number": "AS.13.241.2018"}).json["status"] == "expired"
     assert client.get(f"{API}/cooperatives/{cid}").json["certifications"] == []

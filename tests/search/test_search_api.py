@@ -8,9 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from catalog.sellability import today
-from cooperatives import validators
 from cooperatives.models import Certification
+from marketplace.clock import now, today
 from marketplace.extensions import db
 from tests.search.conftest import API, Market
 
@@ -275,15 +274,14 @@ def test_revoking_the_onssa_certificate_hides_the_food_and_a_newly_verified_one_
     assert set(market.ids(q="argan")) == {catalogue.cream, catalogue.argan}
 
 
-def test_a_certificate_past_its_expiry_date_hides_the_product_without_any_job(market, monkeypatch):
+def test_a_certificate_past_its_expiry_date_hides_the_product_without_any_job(market, time_machine):
     cooperative, manager = market.cooperative(certified=False)
     market.shop.certification(cooperative, expires_on=today())  # a row: valid through today
     honey = market.product(manager, cooperative, {"fr": "Miel de thym"})
     pottery = market.product(manager, cooperative, {"fr": "Tajine de Safi"}, category="pottery")
     assert set(market.ids()) == {honey, pottery}
 
-    tomorrow = today() + timedelta(days=1)
-    monkeypatch.setattr(validators, "today", lambda: tomorrow)  # the certificate's expires_on is now yesterday
+    time_machine.move_to(now() + timedelta(days=1))  # the certificate's expires_on is now yesterday
 
     page = market.search()
     assert [item["id"] for item in page["items"]] == [pottery]
