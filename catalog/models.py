@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,9 +13,17 @@ from marketplace.dbtypes import UTCDateTime, utcnow
 from marketplace.extensions import db
 from marketplace.money import BASE_CURRENCY, Money
 
-DRAFT, PUBLISHED, UNPUBLISHED = "draft", "published", "unpublished"
-PRODUCT_STATUSES = (DRAFT, PUBLISHED, UNPUBLISHED)
-PRODUCT_TRANSITIONS = {DRAFT: {PUBLISHED}, UNPUBLISHED: {PUBLISHED}, PUBLISHED: {UNPUBLISHED}}
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+
+
+DRAFT, PUBLISHED, UNPUBLISHED = ProductStatus
+PRODUCT_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {DRAFT}, DRAFT: {PUBLISHED}, UNPUBLISHED: {PUBLISHED}, PUBLISHED: {UNPUBLISHED}}
 MAX_IMAGES = 10
 MEDIA_URL_PREFIX = "/media"  # where create_app serves MEDIA_ROOT
 
@@ -43,7 +52,7 @@ class Product(db.Model):
     name: Mapped[dict] = mapped_column(JSON)
     description: Mapped[dict] = mapped_column(JSON)
     origin_region: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT.value)
     # The cheapest active variant's price (MAD minor units), kept by the services: sorting and price filters
     # on 100,000 products need an indexed column, not a per-row aggregate.
     price_min: Mapped[int | None] = mapped_column(Integer)

@@ -11,7 +11,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from catalog.models import Product
 from catalog.sellability import covers, sellability_reasons
 from catalog.stock import available_by_variant
-from cooperatives.models import Cooperative
+from cooperatives.models import CertificationStatus, Cooperative
 
 
 @dataclass(frozen=True)
@@ -42,5 +42,6 @@ def present(products: Sequence[Product], day: date) -> Sequence[Product]:
         product.sellable = not sellability_reasons(product, day)
         product.shown_certifications = tuple(
             CertificationBadge(c.kind, c.number, c.effective_status(day), c.expires_on)
-            for c in product.cooperative.certifications if c.status == "verified" and covers(c, product.id))
+            for c in product.cooperative.certifications
+            if c.status == CertificationStatus.VERIFIED and covers(c, product.id))
     return products

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, tuple_
 
 from catalog.errors import CatalogError, NotSellable, Reason
 from catalog.models import PUBLISHED, Category, Product
-from cooperatives.models import ONSSA_KINDS, Certification, CertificationProduct, Cooperative
+from cooperatives.models import (ONSSA_KINDS, Certification, CertificationProduct, CertificationStatus, Cooperative,
+                                 CooperativeStatus)
 from marketplace.clock import today
 
 MESSAGES = {
@@ -34,7 +35,7 @@ def covers(certification: Certification, product_id: int) -> bool:
 def valid_certifications(product: Product, day: date, kinds: Collection[str] = ONSSA_KINDS) -> list[Certification]:
     """The product's cooperative's certifications of `kinds` that are valid on `day` and cover the product."""
     return [c for c in product.cooperative.certifications
-            if c.kind in kinds and c.effective_status(day) == "verified" and covers(c, product.id)]
+            if c.kind in kinds and c.effective_status(day) == CertificationStatus.VERIFIED and covers(c, product.id)]
 
 
 def _reason(code: Reason) -> dict[str, str]:
@@ -98,7 +99,7 @@ def covered_clause(day: date, kinds: Collection[str]) -> ColumnElement[bool]:
 def sellable_clause(day: date) -> ColumnElement[bool]:
     """SQL form of `is_sellable`, for listings, search and the cart."""
     food = select(Category.id).where(Category.requires_food_safety.is_(True))
-    verified = select(Cooperative.id).where(Cooperative.status == "verified")
+    verified = select(Cooperative.id).where(Cooperative.status == CooperativeStatus.VERIFIED)
     return and_(
         Product.status == PUBLISHED,
         # "+ 0" keeps SQLite from driving the query through the cooperative index (then sorting every row)

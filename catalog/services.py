@@ -168,7 +168,7 @@ def create_product(user: User, data: dict[str, Any]) -> Product:
                           variants=[_new_variant(v) for v in variants])
         _refresh_price_min(product)
         db.session.add(product)
-        change_state(product, DRAFT, allowed={None: {DRAFT}}, actor_id=user.id, reason="created")
+        change_state(product, DRAFT, allowed=PRODUCT_TRANSITIONS, actor_id=user.id, reason="created")
         product_id = product.id
         notify_products_changed([product_id])
     return _shown(product_id)

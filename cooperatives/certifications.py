@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from cooperatives import documents
 from cooperatives.errors import CooperativeError
-from cooperatives.models import Certification, Cooperative
+from cooperatives.models import CERTIFICATION_TRANSITIONS, Certification, CertificationStatus, Cooperative
 from cooperatives.services import managed_cooperative, may_administer
 from cooperatives.signals import certification_status_changed, certified_products_validators
 from marketplace.audit import change_state
@@ -25,12 +25,13 @@ from marketplace.transaction import after_commit, on_rollback, unit_of_work
 
 # decision → (the only stored status it applies to, the status it leads to)
 CERTIFICATION_DECISIONS = {
-    "verify": ("submitted", "verified"),
-    "reject": ("submitted", "rejected"),
-    "revoke": ("verified", "revoked"),
+    "verify": (CertificationStatus.SUBMITTED, CertificationStatus.VERIFIED),
+    "reject": (CertificationStatus.SUBMITTED, CertificationStatus.REJECTED),
+    "revoke": (CertificationStatus.VERIFIED, CertificationStatus.REVOKED),
 }
 # Which row the public check shows when several share a number: the most meaningful to a buyer first.
-_CHECK_PREFERENCE = ("verified", "expired", "revoked", "submitted", "rejected")
+_CHECK_PREFERENCE = (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED, CertificationStatus.REVOKED,
+                     CertificationStatus.SUBMITTED, CertificationStatus.REJECTED)
 
 
 def _private_root() -> Path:
@@ -55,8 +56,8 @@ def submit_certification(user: User, cooperative_id: int, data: dict[str, Any], 
                                       document_path=document_path, document_content_type=document.content_type,
                                       **data)
         db.session.add(certification)
-        change_state(certification, "submitted", allowed={None: {"submitted"}}, actor_id=user.id,
-                     reason="submitted")
+        change_state(certification, CertificationStatus.SUBMITTED, allowed=CERTIFICATION_TRANSITIONS,
+                     actor_id=user.id, reason="submitted")
     return certification
 
 
@@ -70,7 +71,7 @@ def list_certifications(user: User | None, cooperative_id: int, *, page: int, pe
     statement = (select(Certification).where(Certification.cooperative_id == cooperative_id)
                  .order_by(Certification.issued_on.desc(), Certification.id.desc()))
     if not privileged:
-        statement = statement.where(Certification.status == "verified")
+        statement = statement.where(Certification.status == CertificationStatus.VERIFIED)
     return paginate(statement, page=page, per_page=per_page)
 
 
@@ -88,9 +89,10 @@ def certification_queue(*, status: str, page: int, per_page: int) -> dict:
     day = today()
     statement = (select(Certification).options(selectinload(Certification.cooperative))
                  .order_by(Certification.created_at, Certification.id))
-    if status == "expired":
-        statement = statement.where(Certification.status == "verified", Certification.expires_on < day)
-    elif status == "verified":
+    if status == CertificationStatus.EXPIRED:
+        statement = statement.where(Certification.status == CertificationStatus.VERIFIED,
+                                    Certification.expires_on < day)
+    elif status == CertificationStatus.VERIFIED:
         statement = statement.where(Certification.valid_on(day))
     else:
         statement = statement.where(Certification.status == status)
@@ -103,12 +105,13 @@ def decide_certification(admin: User, certification_id: int, *, decision: str, r
         certification = found(db.session.get(Certification, certification_id, with_for_update=True),
                               what="certification")
         source, target = CERTIFICATION_DECISIONS[decision]
-        if target == "verified" and certification.expires_on and certification.expires_on < today():
+        if target == CertificationStatus.VERIFIED and certification.expires_on and certification.expires_on < today():
             raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
                            f"This certificate expired on {certification.expires_on.isoformat()}.",
                            {"expires_on": certification.expires_on.isoformat()})
         from_state = certification.status
-        change_state(certification, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
+        change_state(certification, target, allowed=CERTIFICATION_TRANSITIONS, from_states={source},
+                     actor_id=admin.id, reason=reason)
         certification.decided_by_id, certification.decided_at, certification.reason = admin.id, now(), reason
         after_commit(announce_status_change, certification.id, from_state, target)
     return certification
@@ -151,7 +154,7 @@ def _ensure_number_free(kind: str, number: str, cooperative_id: int) -> None:
     taken = db.session.scalar(select(Certification.id).where(
         Certification.kind == kind, func.upper(Certification.number) == number.upper(),
         Certification.cooperative_id != cooperative_id,
-        or_(Certification.status == "submitted", Certification.valid_on(today()))).limit(1))
+        or_(Certification.status == CertificationStatus.SUBMITTED, Certification.valid_on(today()))).limit(1))
     if taken is not None:
         raise Conflict(CooperativeError.CERTIFICATE_NUMBER_TAKEN,
                        "Another cooperative holds this certificate number.", {"number": ["Already registered."]})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, Column, ColumnElement, Date, ForeignKey, Integer, String, Table, Text, and_, or_
@@ -13,7 +14,25 @@ from marketplace.dbtypes import UTCDateTime, utcnow
 from marketplace.extensions import db
 
 LEGAL_FORMS = ("cooperative", "union")
-COOPERATIVE_STATUSES = ("pending", "verified", "rejected", "suspended")
+
+
+class CooperativeStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+COOPERATIVE_STATUSES = tuple(CooperativeStatus)
+# Every move a cooperative's status can make (None: registration); decisions and edits pick theirs from here.
+COOPERATIVE_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {CooperativeStatus.PENDING},
+    CooperativeStatus.PENDING: {CooperativeStatus.VERIFIED, CooperativeStatus.REJECTED},
+    # back to review when a legal identifier changes
+    CooperativeStatus.VERIFIED: {CooperativeStatus.SUSPENDED, CooperativeStatus.PENDING},
+    CooperativeStatus.REJECTED: {CooperativeStatus.PENDING},  # a manager's edit resubmits it
+    CooperativeStatus.SUSPENDED: {CooperativeStatus.VERIFIED},
+}
 DISTRIBUTION_POLICIES = ("contribution", "equal", "shares")
 SECTORS = ("agriculture", "argan", "beekeeping", "food_processing", "handicraft", "jewelry", "textile", "livestock",
            "services", "other")
@@ -28,7 +47,22 @@ PAYOUT_METHODS = ("bank_transfer", "mobile_wallet", "cash")
 CERTIFICATION_KINDS = ("onssa_authorization", "onssa_approval", "organic", "igp", "aop", "label_agricole",
                        "fair_trade", "other")
 ONSSA_KINDS = ("onssa_authorization", "onssa_approval")
-CERTIFICATION_STATUSES = ("submitted", "verified", "rejected", "revoked", "expired")
+
+
+class CertificationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"  # never stored: what a verified certificate is the day after its expiry date
+
+
+CERTIFICATION_STATUSES = tuple(CertificationStatus)
+CERTIFICATION_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {CertificationStatus.SUBMITTED},
+    CertificationStatus.SUBMITTED: {CertificationStatus.VERIFIED, CertificationStatus.REJECTED},
+    CertificationStatus.VERIFIED: {CertificationStatus.REVOKED},
+}
 
 DEFAULT_RESERVE_BPS = 1000
 
@@ -60,7 +94,7 @@ class Cooperative(db.Model):
     description: Mapped[dict] = mapped_column(JSON, default=dict)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CooperativeStatus.PENDING.value, index=True)
     union_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True)
     commission_bps: Mapped[int] = mapped_column(Integer, default=_platform_commission_bps)
     reserve_bps: Mapped[int] = mapped_column(Integer, default=DEFAULT_RESERVE_BPS)
@@ -78,7 +112,7 @@ class Cooperative(db.Model):
 
     @property
     def is_verified(self) -> bool:
-        return self.status == "verified"
+        return self.status == CooperativeStatus.VERIFIED
 
     @property
     def is_union(self) -> bool:
@@ -126,7 +160,7 @@ class Certification(db.Model):
     issuer: Mapped[str] = mapped_column(String(200))
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="submitted", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CertificationStatus.SUBMITTED.value, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
@@ -142,11 +176,11 @@ class Certification(db.Model):
 
     def effective_status(self, today: date) -> str:
         """The stored status, except that a verified certificate past its expiry date is `expired`."""
-        if self.status == "verified" and self.expires_on is not None and self.expires_on < today:
-            return "expired"
+        if self.status == CertificationStatus.VERIFIED and self.expires_on is not None and self.expires_on < today:
+            return CertificationStatus.EXPIRED
         return self.status
 
     @classmethod
     def valid_on(cls, today: date) -> ColumnElement[bool]:
         """SQL: verified and not expired on `today`."""
-        return and_(cls.status == "verified", or_(cls.expires_on.is_(None), cls.expires_on >= today))
+        return and_(cls.status == CertificationStatus.VERIFIED, or_(cls.expires_on.is_(None), cls.expires_on >= today))

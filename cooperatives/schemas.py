@@ -10,7 +10,7 @@ from cooperatives import validators
 from cooperatives.multipart import Upload
 from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, COOPERATIVE_STATUSES,
                                  DISTRIBUTION_POLICIES, GENDERS, LEGAL_FORMS, MEMBER_ROLES, PAYOUT_METHODS, REGIONS,
-                                 SECTORS)
+                                 SECTORS, CertificationStatus, CooperativeStatus)
 from marketplace.clock import today
 from marketplace.i18n import TranslatedSchema, pick
 from marketplace.pagination import PageArgsSchema, page_schema
@@ -98,7 +98,7 @@ class CooperativeListArgsSchema(PageArgsSchema):
 
 
 class CooperativeQueueArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="pending", validate=validate.OneOf(COOPERATIVE_STATUSES))
+    status = fields.String(load_default=CooperativeStatus.PENDING.value, validate=validate.OneOf(COOPERATIVE_STATUSES))
 
 
 class CooperativeDecisionSchema(Schema):
@@ -161,7 +161,7 @@ class CooperativeSchema(Schema):
 
     def valid_certifications(self, cooperative) -> list[dict]:
         day = today()
-        valid = [c for c in cooperative.certifications if c.effective_status(day) == "verified"]
+        valid = [c for c in cooperative.certifications if c.effective_status(day) == CertificationStatus.VERIFIED]
         return CertificationSummarySchema(many=True).dump(valid)
 
 
@@ -249,7 +249,8 @@ class CertificationSubmissionSchema(Schema):
 
 
 class CertificationQueueArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="submitted", validate=validate.OneOf(CERTIFICATION_STATUSES))
+    status = fields.String(load_default=CertificationStatus.SUBMITTED.value,
+                           validate=validate.OneOf(CERTIFICATION_STATUSES))
 
 
 class CertificationDecisionSchema(Schema):

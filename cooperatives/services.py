@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from cooperatives import validators
 from cooperatives.errors import CooperativeError
-from cooperatives.models import Cooperative, Member, cooperative_managers
+from cooperatives.models import (COOPERATIVE_TRANSITIONS, Cooperative, CooperativeStatus, Member,
+                                 cooperative_managers)
 from cooperatives.signals import cooperative_status_changed, cooperative_updated
 from marketplace.audit import change_state
 from marketplace.auth.models import Role, User
@@ -24,15 +25,13 @@ from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.transaction import after_commit, unit_of_work
 
-# decision → (the only state it applies to, the state it leads to)
+# decision → (the only state it applies to, the state it leads to): a move of COOPERATIVE_TRANSITIONS
 COOPERATIVE_DECISIONS = {
-    "verify": ("pending", "verified"),
-    "reject": ("pending", "rejected"),
-    "suspend": ("verified", "suspended"),
-    "reinstate": ("suspended", "verified"),
+    "verify": (CooperativeStatus.PENDING, CooperativeStatus.VERIFIED),
+    "reject": (CooperativeStatus.PENDING, CooperativeStatus.REJECTED),
+    "suspend": (CooperativeStatus.VERIFIED, CooperativeStatus.SUSPENDED),
+    "reinstate": (CooperativeStatus.SUSPENDED, CooperativeStatus.VERIFIED),
 }
-# Edits that send a cooperative back to the verification queue.
-BACK_TO_REVIEW = {"verified": {"pending"}, "rejected": {"pending"}}
 LEGAL_IDENTIFIERS = frozenset({"name", "registration_number", "ice", "legal_form"})
 ADMIN_ONLY_FIELDS = ("commission_bps", "reserve_bps")
 # The catalog's search documents carry these, so a change means reindexing the cooperative's products.
@@ -82,7 +81,8 @@ def create_cooperative(user: User, data: dict[str, Any]) -> Cooperative:
         cooperative = Cooperative(**data)
         cooperative.managers.append(user)
         db.session.add(cooperative)
-        change_state(cooperative, "pending", allowed={None: {"pending"}}, actor_id=user.id, reason="registered")
+        change_state(cooperative, CooperativeStatus.PENDING, allowed=COOPERATIVE_TRANSITIONS, actor_id=user.id,
+                     reason="registered")
     return cooperative
 
 
@@ -92,7 +92,7 @@ def list_cooperatives(user: User | None, *, page: int, per_page: int, region: st
     """Verified cooperatives by name; only administrators may list another status."""
     if status is not None and not (user and user.is_admin):
         raise Forbidden("forbidden", "Only administrators may filter cooperatives by status.")
-    statement = (select(Cooperative).where(Cooperative.status == (status or "verified"))
+    statement = (select(Cooperative).where(Cooperative.status == (status or CooperativeStatus.VERIFIED))
                  .options(selectinload(Cooperative.certifications)).order_by(Cooperative.name, Cooperative.id))
     for column, value in ((Cooperative.region, region), (Cooperative.sector, sector),
                           (Cooperative.legal_form, legal_form)):
@@ -142,11 +142,11 @@ def update_cooperative(user: User, cooperative_id: int, changes: dict[str, Any])
         for name in changed:
             setattr(cooperative, name, changes[name])
         from_state = cooperative.status
-        if from_state == "verified" and changed & LEGAL_IDENTIFIERS:
-            change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
+        if from_state == CooperativeStatus.VERIFIED and changed & LEGAL_IDENTIFIERS:
+            change_state(cooperative, CooperativeStatus.PENDING, allowed=COOPERATIVE_TRANSITIONS, actor_id=user.id,
                          reason="legal identifiers changed")
-        elif from_state == "rejected" and not user.is_admin:
-            change_state(cooperative, "pending", allowed=BACK_TO_REVIEW, actor_id=user.id,
+        elif from_state == CooperativeStatus.REJECTED and not user.is_admin:
+            change_state(cooperative, CooperativeStatus.PENDING, allowed=COOPERATIVE_TRANSITIONS, actor_id=user.id,
                          reason="edited and resubmitted")
         if cooperative.status != from_state:
             after_commit(announce_status_change, cooperative.id, from_state, cooperative.status)
@@ -161,8 +161,9 @@ def decide_cooperative(admin: User, cooperative_id: int, *, decision: str, reaso
         cooperative = found(db.session.get(Cooperative, cooperative_id, with_for_update=True), what="cooperative")
         source, target = COOPERATIVE_DECISIONS[decision]
         from_state = cooperative.status
-        change_state(cooperative, target, allowed={source: {target}}, actor_id=admin.id, reason=reason)
-        if target == "verified":
+        change_state(cooperative, target, allowed=COOPERATIVE_TRANSITIONS, from_states={source}, actor_id=admin.id,
+                     reason=reason)
+        if target == CooperativeStatus.VERIFIED:
             cooperative.verified_at = now()
         after_commit(announce_status_change, cooperative.id, from_state, target)
     return cooperative

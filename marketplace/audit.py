@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from enum import StrEnum
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -36,14 +37,17 @@ class InvalidTransition(Conflict):
     default_code = "invalid_transition"
 
 
-def change_state(entity, to_state: str, *, allowed: Mapping[str | None, Collection[str]], actor_id: int | None,
-                 reason: str | None = None, field: str = "status") -> AuditEntry:
-    """Move `entity` to `to_state` if `allowed[current]` permits it, and record who, when, from, to and why.
+def change_state(entity, to_state: str | StrEnum, *, allowed: Mapping[str | None, Collection[str]],
+                 actor_id: int | None, reason: str | None = None, field: str = "status",
+                 from_states: Collection[str] | None = None) -> AuditEntry:
+    """Move `entity` to `to_state` if its transition table `allowed[current]` permits it (and, for a decision that
+    applies to some states only, the current state is in `from_states`); record who, when, from, to and why.
 
-    The caller owns the transaction: nothing is committed here.
+    The stored value is the status's plain string. The caller owns the transaction: nothing is committed here.
     """
-    from_state = getattr(entity, field)
-    if to_state not in allowed.get(from_state, ()):
+    from_state = _plain(getattr(entity, field))
+    to_state = _plain(to_state)
+    if to_state not in allowed.get(from_state, ()) or (from_states is not None and from_state not in from_states):
         raise InvalidTransition(
             "invalid_transition",
             f"A {entity.__tablename__.rstrip('s')} cannot go from {from_state!r} to {to_state!r}.",
@@ -56,6 +60,10 @@ def change_state(entity, to_state: str, *, allowed: Mapping[str | None, Collecti
                        to_state=to_state, reason=reason, actor_id=actor_id)
     db.session.add(entry)
     return entry
+
+
+def _plain(state: str | StrEnum | None) -> str | None:
+    return state.value if isinstance(state, StrEnum) else state
 
 
 def history(entity_type: str, entity_id: int) -> list[AuditEntry]:

@@ -22,7 +22,7 @@ from catalog.search import outbox
 from catalog.search.backend import SearchBackend, SearchUnavailable, make_backend
 from catalog.search.documents import SearchDocument
 from catalog.sellability import covers
-from cooperatives.models import ONSSA_KINDS
+from cooperatives.models import ONSSA_KINDS, CertificationStatus
 from marketplace.clock import today
 from marketplace.extensions import db
 
@@ -46,13 +46,15 @@ def _sellable_until(product: Product, day: date) -> date | None:
     if not product.category.requires_food_safety:
         return None
     expiries = [c.expires_on for c in product.cooperative.certifications
-                if c.kind in ONSSA_KINDS and c.effective_status(day) == "verified" and covers(c, product.id)]
+                if c.kind in ONSSA_KINDS and c.effective_status(day) == CertificationStatus.VERIFIED
+                and covers(c, product.id)]
     return None if None in expiries else max(expiries)
 
 
 def document_for(product: Product, day: date) -> SearchDocument:
     """The search document of a presented (see catalog.presentation.present) sellable product."""
-    kinds = tuple(sorted({badge.kind for badge in product.shown_certifications if badge.status == "verified"}))
+    kinds = tuple(sorted({badge.kind for badge in product.shown_certifications
+                          if badge.status == CertificationStatus.VERIFIED}))
     in_stock = any(variant.stock_available > 0 for variant in product.active_variants)
     price_min = min(variant.price_amount for variant in product.active_variants)
     sellable_until = _sellable_until(product, day)
