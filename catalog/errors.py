@@ -18,6 +18,10 @@ class CatalogError(StrEnum):
     OUT_OF_STOCK = "out_of_stock"
     NOT_SELLABLE = "not_sellable"
     CERTIFICATION_REQUIRED = "certification_required"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
+    IMAGE_CORRUPT = "image_corrupt"
+    IMAGE_UNSUPPORTED_FORMAT = "image_unsupported_format"
 
 
 class Reason(StrEnum):
@@ -26,6 +30,10 @@ class Reason(StrEnum):
     NOT_PUBLISHED = "not_published"
     COOPERATIVE_NOT_VERIFIED = "cooperative_not_verified"
     CERTIFICATION_REQUIRED = "certification_required"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
+    IMAGE_CORRUPT = "image_corrupt"
+    IMAGE_UNSUPPORTED_FORMAT = "image_unsupported_format"
     NO_VARIANT = "no_variant"
     NO_IMAGE = "no_image"
 

@@ -13,13 +13,13 @@ import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
 from PIL import Image, ImageCms, ImageOps
 
+from catalog.errors import CatalogError
 from marketplace.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from marketplace.uploads import read_limited
 
@@ -28,13 +28,6 @@ WEBP_QUALITY = 80
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-class ImageErrorCode(str, Enum):
-    IMAGE_TOO_LARGE = "image_too_large"
-    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"
-    IMAGE_CORRUPT = "image_corrupt"
-    IMAGE_UNSUPPORTED_FORMAT = "image_unsupported_format"
 
 
 @dataclass(frozen=True)
@@ -49,7 +42,7 @@ def store_product_image(stream: BinaryIO, media_root: Path, *, max_bytes: int = 
                         max_pixels: int = 40_000_000) -> StoredImage:
     """Decode an upload and write its thumb/medium/large WebP renditions; all three files or none."""
     data = read_limited(stream, max_bytes, PayloadTooLarge(
-        ImageErrorCode.IMAGE_TOO_LARGE, f"The image is larger than {max_bytes} bytes.",
+        CatalogError.IMAGE_TOO_LARGE, f"The image is larger than {max_bytes} bytes.",
         {"file": [f"At most {max_bytes} bytes."]}))
     image = _decode(data, max_pixels)
     renditions = _renditions(image)
@@ -74,7 +67,7 @@ def image_urls(files: Mapping[str, str], media_url_prefix: str) -> dict[str, str
 
 
 def _decode(data: bytes, max_pixels: int) -> Image.Image:
-    too_many = ValidationFailed(ImageErrorCode.IMAGE_TOO_MANY_PIXELS,
+    too_many = ValidationFailed(CatalogError.IMAGE_TOO_MANY_PIXELS,
                                 f"The image has more than {max_pixels} pixels.",
                                 {"file": [f"At most {max_pixels} pixels."]})
     try:
@@ -84,7 +77,7 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
     except Exception:
         if _looks_supported(data):
             raise _corrupt() from None
-        raise UnsupportedMediaType(ImageErrorCode.IMAGE_UNSUPPORTED_FORMAT,
+        raise UnsupportedMediaType(CatalogError.IMAGE_UNSUPPORTED_FORMAT,
                                    "The file is not a JPEG, PNG or WebP image.",
                                    {"file": ["Upload a JPEG, PNG or WebP image."]}) from None
     with im:
@@ -106,7 +99,7 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _corrupt() -> ValidationFailed:
-    return ValidationFailed(ImageErrorCode.IMAGE_CORRUPT, "The image is damaged or truncated.",
+    return ValidationFailed(CatalogError.IMAGE_CORRUPT, "The image is damaged or truncated.",
                             {"file": ["The image could not be decoded."]})
 
 

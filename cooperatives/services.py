@@ -20,7 +20,7 @@ from marketplace.auth.models import Role, User
 from marketplace.auth.permissions import found
 from marketplace.auth.services import normalize_email
 from marketplace.clock import now, today
-from marketplace.errors import Conflict, Forbidden, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, MarketplaceError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.transaction import after_commit, unit_of_work
@@ -91,7 +91,7 @@ def list_cooperatives(user: User | None, *, page: int, per_page: int, region: st
                       status: str | None = None) -> dict:
     """Verified cooperatives by name; only administrators may list another status."""
     if status is not None and not (user and user.is_admin):
-        raise Forbidden("forbidden", "Only administrators may filter cooperatives by status.")
+        raise Forbidden(MarketplaceError.FORBIDDEN, "Only administrators may filter cooperatives by status.")
     statement = (select(Cooperative).where(Cooperative.status == (status or CooperativeStatus.VERIFIED))
                  .options(selectinload(Cooperative.certifications)).order_by(Cooperative.name, Cooperative.id))
     for column, value in ((Cooperative.region, region), (Cooperative.sector, sector),
@@ -132,7 +132,7 @@ def update_cooperative(user: User, cooperative_id: int, changes: dict[str, Any])
         cooperative = managed_cooperative(user, cooperative_id, lock=True)
         admin_only = [name for name in ADMIN_ONLY_FIELDS if name in changes]
         if admin_only and not user.is_admin:
-            raise Forbidden("forbidden", "Only administrators change the commission and reserve rates.",
+            raise Forbidden(MarketplaceError.FORBIDDEN, "Only administrators change the commission and reserve rates.",
                             {name: ["Only administrators may change this."] for name in admin_only})
         changed = {name for name, value in changes.items() if getattr(cooperative, name) != value}
         if "ice" in changed:
@@ -315,11 +315,11 @@ def _checked_payout_account(method: str, account: str | None) -> str | None:
             raise ValueError("Cash payouts take no account.")
         return None
     except ValueError as error:
-        raise ValidationFailed("validation_error", "Some fields are invalid.",
+        raise ValidationFailed(MarketplaceError.VALIDATION_ERROR, "Some fields are invalid.",
                                {"payout_account": [str(error)]}) from None
 
 
 def _ensure_joined_after_founding(cooperative: Cooperative, joined_on) -> None:
     if cooperative.founded_on and joined_on < cooperative.founded_on:
-        raise ValidationFailed("validation_error", "Some fields are invalid.",
+        raise ValidationFailed(MarketplaceError.VALIDATION_ERROR, "Some fields are invalid.",
                                {"joined_on": [f"The cooperative was founded on {cooperative.founded_on.isoformat()}."]})

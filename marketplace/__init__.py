@@ -9,7 +9,7 @@ from flask import Flask, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
-from marketplace.errors import UnsupportedMediaType, register_error_handlers
+from marketplace.errors import MarketplaceError, UnsupportedMediaType, register_error_handlers
 from marketplace.extensions import api, db, limiter, migrate
 
 BODY_TYPES = ("application/json", "multipart/form-data")
@@ -47,7 +47,7 @@ def refuse_unknown_body_types():
     """A body the API cannot read is a 415, not a confusing 422 about missing fields."""
     if request.method in ("POST", "PUT", "PATCH") and (request.content_length or 0) > 0:
         if request.mimetype not in BODY_TYPES:
-            raise UnsupportedMediaType("unsupported_media_type",
+            raise UnsupportedMediaType(MarketplaceError.UNSUPPORTED_MEDIA_TYPE,
                                        "Send JSON (application/json), or multipart/form-data for uploads.")
 
 

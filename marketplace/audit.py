@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import auth_required
 from marketplace.dbtypes import UTCDateTime, utcnow
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, MarketplaceError
 from marketplace.extensions import db
 from marketplace.pagination import PageArgsSchema, page_schema, paginate
 
@@ -34,7 +34,7 @@ class AuditEntry(db.Model):
 
 
 class InvalidTransition(Conflict):
-    default_code = "invalid_transition"
+    default_code = MarketplaceError.INVALID_TRANSITION
 
 
 def change_state(entity, to_state: str | StrEnum, *, allowed: Mapping[str | None, Collection[str]],
@@ -49,7 +49,7 @@ def change_state(entity, to_state: str | StrEnum, *, allowed: Mapping[str | None
     to_state = _plain(to_state)
     if to_state not in allowed.get(from_state, ()) or (from_states is not None and from_state not in from_states):
         raise InvalidTransition(
-            "invalid_transition",
+            MarketplaceError.INVALID_TRANSITION,
             f"A {entity.__tablename__.rstrip('s')} cannot go from {from_state!r} to {to_state!r}.",
             {"from": from_state, "to": to_state},
         )

@@ -6,7 +6,7 @@ registered here turn those, and every HTTP or unexpected exception, into that sh
 from __future__ import annotations
 
 import logging
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from flask import Flask, jsonify
@@ -15,9 +15,33 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 
+class MarketplaceError(StrEnum):
+    """The codes of marketplace/: HTTP-level errors, accounts and tokens, state changes, exchange rates."""
+
+    BAD_REQUEST = "bad_request"
+    MALFORMED_JSON = "malformed_json"
+    AUTHENTICATION_REQUIRED = "authentication_required"
+    UNAUTHORIZED = "unauthorized"
+    INVALID_TOKEN = "invalid_token"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    EMAIL_TAKEN = "email_taken"
+    INVALID_TRANSITION = "invalid_transition"
+    EXCHANGE_RATE_MISSING = "exchange_rate_missing"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    VALIDATION_ERROR = "validation_error"
+    INVALID_VALUE = "invalid_value"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+
+
 class AppError(Exception):
     status = 400
-    default_code = "bad_request"
+    default_code: str = MarketplaceError.BAD_REQUEST
 
     def __init__(self, code: str | Enum | None = None, message: str = "", details: dict[str, Any] | None = None,
                  *, status: int | None = None):
@@ -29,37 +53,33 @@ class AppError(Exception):
             self.status = status
 
 
-class BadRequest(AppError):
-    status, default_code = 400, "bad_request"
-
-
 class Unauthorized(AppError):
-    status, default_code = 401, "unauthorized"
+    status, default_code = 401, MarketplaceError.UNAUTHORIZED
 
 
 class Forbidden(AppError):
-    status, default_code = 403, "forbidden"
+    status, default_code = 403, MarketplaceError.FORBIDDEN
 
 
 class NotFound(AppError):
-    status, default_code = 404, "not_found"
+    status, default_code = 404, MarketplaceError.NOT_FOUND
 
 
 class Conflict(AppError):
-    status, default_code = 409, "conflict"
+    status, default_code = 409, MarketplaceError.CONFLICT
 
 
 class PayloadTooLarge(AppError):
-    status, default_code = 413, "payload_too_large"
+    status, default_code = 413, MarketplaceError.PAYLOAD_TOO_LARGE
 
 
 class UnsupportedMediaType(AppError):
-    status, default_code = 415, "unsupported_media_type"
+    status, default_code = 415, MarketplaceError.UNSUPPORTED_MEDIA_TYPE
 
 
 class ValidationFailed(AppError):
     """422; `details` maps each bad field to its list of messages."""
-    status, default_code = 422, "validation_error"
+    status, default_code = 422, MarketplaceError.VALIDATION_ERROR
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
@@ -69,9 +89,10 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
 
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    429: "rate_limited",
+    400: MarketplaceError.BAD_REQUEST, 401: MarketplaceError.UNAUTHORIZED, 403: MarketplaceError.FORBIDDEN,
+    404: MarketplaceError.NOT_FOUND, 405: MarketplaceError.METHOD_NOT_ALLOWED, 409: MarketplaceError.CONFLICT,
+    413: MarketplaceError.PAYLOAD_TOO_LARGE, 415: MarketplaceError.UNSUPPORTED_MEDIA_TYPE,
+    422: MarketplaceError.VALIDATION_ERROR, 429: MarketplaceError.RATE_LIMITED,
 }
 
 
@@ -97,9 +118,9 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     if status == 400 and messages:
-        return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        return error_response(400, MarketplaceError.MALFORMED_JSON, "The request body is not valid JSON.")
     if status == 422 and messages:
-        return error_response(422, "validation_error", "Some fields are invalid.", _field_messages(messages))
+        return error_response(422, MarketplaceError.VALIDATION_ERROR, "Some fields are invalid.", _field_messages(messages))
     message = {
         404: "No such resource.",
         405: "This method is not allowed here.",
@@ -114,15 +135,24 @@ def handle_http_exception(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     log.exception("Unhandled error", exc_info=error)
-    return error_response(500, "internal_error", "Something went wrong on our side; it has been logged.")
+    return error_response(500, MarketplaceError.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.")
 
 
 def handle_integrity_error(error: Exception):
-    """A unique or foreign-key constraint caught a race the service checks did not see first."""
+    """A unique or foreign-key constraint caught a race the service checks did not see first: logged with the
+    constraint's name (a 409 that keeps happening is a missing check), answered 409."""
     from marketplace.extensions import db
 
     db.session.rollback()
-    return error_response(409, "conflict", "This conflicts with existing data; reload and try again.")
+    log.warning("integrity error on constraint %s: %s", constraint_name(error), getattr(error, "orig", error))
+    return error_response(409, MarketplaceError.CONFLICT, "This conflicts with existing data; reload and try again.")
+
+
+def constraint_name(error: Exception) -> str:
+    """The violated constraint as the database names it (PostgreSQL), else the driver's message (SQLite)."""
+    original = getattr(error, "orig", error)
+    name = getattr(getattr(original, "diag", None), "constraint_name", None)
+    return name or str(original).splitlines()[0]
 
 
 def handle_data_error(error: Exception):
@@ -130,7 +160,7 @@ def handle_data_error(error: Exception):
     from marketplace.extensions import db
 
     db.session.rollback()
-    return error_response(422, "invalid_value", "A value in the request cannot be stored or searched.")
+    return error_response(422, MarketplaceError.INVALID_VALUE, "A value in the request cannot be stored or searched.")
 
 
 def register_error_handlers(app: Flask) -> None:

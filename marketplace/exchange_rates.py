@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import auth_required, require_user
 from marketplace.dbtypes import UTCDateTime, utcnow
-from marketplace.errors import Conflict
+from marketplace.errors import Conflict, MarketplaceError
 from marketplace.extensions import db
 from marketplace.money import BASE_CURRENCY, CURRENCIES
 from marketplace.transaction import unit_of_work
@@ -31,7 +31,7 @@ class ExchangeRate(db.Model):
 
 
 class MissingExchangeRate(Conflict):
-    default_code = "exchange_rate_missing"
+    default_code = MarketplaceError.EXCHANGE_RATE_MISSING
 
 
 def current_rates() -> dict[str, Decimal]:

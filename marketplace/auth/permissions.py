@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from marketplace.auth.models import ApiToken, User
 from marketplace.auth.services import resolve_token
-from marketplace.errors import Forbidden, NotFound, Unauthorized
+from marketplace.errors import Forbidden, MarketplaceError, NotFound, Unauthorized
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ def _bearer_token() -> str | None:
     if not header:
         return None
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("invalid_token", "Use 'Authorization: Bearer <token>'.")
+        raise Unauthorized(MarketplaceError.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.")
     return token.strip()
 
 
@@ -35,7 +35,7 @@ def current_token() -> ApiToken | None:
         token = _bearer_token()
         row = resolve_token(token) if token else None
         if token and row is None:
-            raise Unauthorized("invalid_token", "The token is invalid, revoked or expired.")
+            raise Unauthorized(MarketplaceError.INVALID_TOKEN, "The token is invalid, revoked or expired.")
         g.api_token = row
     return g.api_token
 
@@ -48,9 +48,9 @@ def current_user() -> User | None:
 def require_user(*roles: str) -> User:
     user = current_user()
     if user is None:
-        raise Unauthorized("authentication_required", "Sign in: send 'Authorization: Bearer <token>'.")
+        raise Unauthorized(MarketplaceError.AUTHENTICATION_REQUIRED, "Sign in: send 'Authorization: Bearer <token>'.")
     if roles and user.role not in roles:
-        raise Forbidden("forbidden", f"This action is for: {', '.join(roles)}.")
+        raise Forbidden(MarketplaceError.FORBIDDEN, f"This action is for: {', '.join(roles)}.")
     return user
 
 
@@ -71,5 +71,5 @@ def auth_required(*roles: str) -> Callable:
 def found(obj: T | None, *, visible: bool = True, what: str = "resource") -> T:
     """Return `obj`, or raise 404 when it does not exist or the caller may not see it."""
     if obj is None or not visible:
-        raise NotFound("not_found", f"No such {what}.")
+        raise NotFound(MarketplaceError.NOT_FOUND, f"No such {what}.")
     return obj

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from marketplace.auth.models import ApiToken, Role, User
 from marketplace.clock import now
-from marketplace.errors import Conflict, Unauthorized
+from marketplace.errors import Conflict, MarketplaceError, Unauthorized
 from marketplace.extensions import db
 from marketplace.transaction import unit_of_work
 
@@ -55,7 +55,7 @@ def register_user(*, email: str, password: str, full_name: str, role: str) -> Us
     email = normalize_email(email)
     with unit_of_work():
         if db.session.scalar(select(User.id).where(User.email == email)):
-            raise Conflict("email_taken", "An account with this e-mail already exists.",
+            raise Conflict(MarketplaceError.EMAIL_TAKEN, "An account with this e-mail already exists.",
                            {"email": ["Already registered."]})
         user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role)
         db.session.add(user)
@@ -81,7 +81,7 @@ def authenticate(*, email: str, password: str) -> User:
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.is_active:
-        raise Unauthorized("invalid_credentials", "Wrong e-mail or password.")
+        raise Unauthorized(MarketplaceError.INVALID_CREDENTIALS, "Wrong e-mail or password.")
     return user
 
 

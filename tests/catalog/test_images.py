@@ -9,7 +9,8 @@ from PIL import ExifTags, Image
 
 from catalog import images
 from catalog.demo_images import draw_product_image
-from catalog.images import (ImageErrorCode, StoredImage, delete_image_files, image_urls,
+from catalog.errors import CatalogError
+from catalog.images import (StoredImage, delete_image_files, image_urls,
                             store_product_image)
 from marketplace.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -175,7 +176,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(tmp_path, width, height
     with pytest.raises(ValidationFailed) as caught:
         store_product_image(upload, tmp_path)
 
-    assert caught.value.code == ImageErrorCode.IMAGE_TOO_MANY_PIXELS
+    assert caught.value.code == CatalogError.IMAGE_TOO_MANY_PIXELS
     assert caught.value.status == 422
     assert files_under(tmp_path) == []
 
@@ -187,7 +188,7 @@ def test_a_truncated_image_is_corrupt(tmp_path, fmt):
     with pytest.raises(ValidationFailed) as caught:
         store_product_image(io.BytesIO(data[: len(data) // 2]), tmp_path)
 
-    assert caught.value.code == ImageErrorCode.IMAGE_CORRUPT
+    assert caught.value.code == CatalogError.IMAGE_CORRUPT
     assert files_under(tmp_path) == []
 
 
@@ -195,7 +196,7 @@ def test_a_jpeg_cut_inside_its_header_is_corrupt_not_unsupported(tmp_path):
     with pytest.raises(ValidationFailed) as caught:
         store_product_image(io.BytesIO(encode(noisy(), "JPEG").getvalue()[:20]), tmp_path)
 
-    assert caught.value.code == ImageErrorCode.IMAGE_CORRUPT
+    assert caught.value.code == CatalogError.IMAGE_CORRUPT
 
 
 @pytest.mark.parametrize("data", [
@@ -210,7 +211,7 @@ def test_anything_but_jpeg_png_or_webp_is_an_unsupported_media_type(tmp_path, da
     with pytest.raises(UnsupportedMediaType) as caught:
         store_product_image(io.BytesIO(data), tmp_path)
 
-    assert caught.value.code == ImageErrorCode.IMAGE_UNSUPPORTED_FORMAT
+    assert caught.value.code == CatalogError.IMAGE_UNSUPPORTED_FORMAT
     assert caught.value.status == 415
     assert files_under(tmp_path) == []
 
@@ -219,7 +220,7 @@ def test_more_than_10_mb_is_too_large_before_any_decoding(tmp_path):
     with pytest.raises(PayloadTooLarge) as caught:
         store_product_image(io.BytesIO(os.urandom(10 * 1024 * 1024 + 1)), tmp_path)
 
-    assert caught.value.code == ImageErrorCode.IMAGE_TOO_LARGE
+    assert caught.value.code == CatalogError.IMAGE_TOO_LARGE
     assert caught.value.status == 413
     assert files_under(tmp_path) == []
 
