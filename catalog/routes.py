@@ -34,6 +34,7 @@ def list_products(args):
 
 
 @blp.route("/products", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(schemas.ProductCreateSchema)
 @blp.response(201, schemas.ProductSchema)
@@ -59,6 +60,7 @@ def update_product(body, product_id: int):
 
 
 @blp.route("/products/<int:product_id>/publish", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.response(200, schemas.ProductSchema)
 def publish_product(product_id: int):
@@ -67,6 +69,7 @@ def publish_product(product_id: int):
 
 
 @blp.route("/products/<int:product_id>/unpublish", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.response(200, schemas.ProductSchema)
 def unpublish_product(product_id: int):
@@ -75,6 +78,7 @@ def unpublish_product(product_id: int):
 
 
 @blp.route("/products/<int:product_id>/variants", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(schemas.VariantCreateSchema)
 @blp.response(201, schemas.VariantSchema)
@@ -84,6 +88,7 @@ def add_variant(body, product_id: int):
 
 
 @blp.route("/products/<int:product_id>/variants/<int:variant_id>", methods=["PATCH"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(schemas.VariantPatchSchema)
 @blp.response(200, schemas.VariantSchema)
@@ -93,6 +98,7 @@ def update_variant(body, product_id: int, variant_id: int):
 
 
 @blp.route("/products/<int:product_id>/variants/<int:variant_id>", methods=["DELETE"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.response(204)
 def delete_variant(product_id: int, variant_id: int):
@@ -101,6 +107,7 @@ def delete_variant(product_id: int, variant_id: int):
 
 
 @blp.route("/products/<int:product_id>/variants/<int:variant_id>/lots", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(schemas.LotCreateSchema)
 @blp.response(201, schemas.LotSchema)
@@ -110,6 +117,7 @@ def add_lot(body, product_id: int, variant_id: int):
 
 
 @blp.route("/products/<int:product_id>/images", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(schemas.ImageUploadSchema, location="files")
 @blp.response(201, schemas.ImageSchema)
@@ -119,6 +127,7 @@ def add_image(files, product_id: int):
 
 
 @blp.route("/products/<int:product_id>/images/<int:image_id>", methods=["DELETE"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.response(204)
 def delete_image(product_id: int, image_id: int):

@@ -25,6 +25,7 @@ MANAGER_OR_ADMIN = (Role.COOPERATIVE, Role.ADMIN)
 # --- cooperatives -----------------------------------------------------------------------------------------------
 
 @blp.route("/cooperatives", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(CooperativeCreateSchema)
 @blp.response(201, CooperativeDetailSchema)
@@ -49,6 +50,7 @@ def get_cooperative(cooperative_id):
 
 
 @blp.route("/cooperatives/<int:cooperative_id>", methods=["PATCH"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(*MANAGER_OR_ADMIN)
 @blp.arguments(CooperativeUpdateSchema(partial=True))
 @blp.response(200, CooperativeDetailSchema)
@@ -58,6 +60,7 @@ def update_cooperative(body, cooperative_id):
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/managers", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(*MANAGER_OR_ADMIN)
 @blp.arguments(ManagerInviteSchema)
 @blp.response(201, ManagersSchema)
@@ -67,6 +70,7 @@ def add_manager(body, cooperative_id):
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/union", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(UnionMembershipSchema)
 @blp.response(200, CooperativeDetailSchema)
@@ -85,6 +89,7 @@ def cooperative_queue(args):
 
 
 @blp.route("/admin/cooperatives/<int:cooperative_id>/decision", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.ADMIN)
 @blp.arguments(CooperativeDecisionSchema)
 @blp.response(200, CooperativeDetailSchema)
@@ -123,6 +128,7 @@ def update_member(body, cooperative_id, member_id):
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/members/<int:member_id>", methods=["DELETE"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(*MANAGER_OR_ADMIN)
 @blp.response(200, MemberSchema)
 def remove_member(cooperative_id, member_id):
@@ -133,6 +139,7 @@ def remove_member(cooperative_id, member_id):
 # --- certifications ---------------------------------------------------------------------------------------------
 
 @blp.route("/cooperatives/<int:cooperative_id>/certifications", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(CertificationSubmissionSchema, location=multipart.LOCATION)
 @blp.response(201, CertificationSchema)
@@ -182,6 +189,7 @@ def certification_queue(args):
 
 
 @blp.route("/admin/certifications/<int:certification_id>/decision", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.ADMIN)
 @blp.arguments(CertificationDecisionSchema)
 @blp.response(200, QueuedCertificationSchema)

@@ -10,6 +10,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from flask import Flask, jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,19 @@ class UnsupportedMediaType(AppError):
 class ValidationFailed(AppError):
     """422; `details` maps each bad field to its list of messages."""
     status, default_code = 422, MarketplaceError.VALIDATION_ERROR
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "stable code; each package's errors.py lists its own"})
+    message = fields.String(required=True, metadata={"description": "for people; may change"})
+    details = fields.Dict(required=True, metadata={
+        "description": "422: the messages of each bad field; otherwise facts about the refusal (may be empty)"})
+
+
+class ErrorSchema(Schema):
+    """What every error response carries; the OpenAPI document uses it for every documented error."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):

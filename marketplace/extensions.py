@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
+from marketplace.errors import ErrorSchema
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,7 +27,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class DocumentedApi(Api):
+    """The Api whose OpenAPI document describes errors as they are sent: {"error": {code, message, details}}."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = DocumentedApi()
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -30,6 +30,7 @@ def _with_profile(user) -> dict:
 
 
 @blp.route("/auth/register", methods=["POST"])
+@blp.alt_response(409, response="CONFLICT")
 @blp.arguments(RegisterSchema)
 @blp.response(201, MeSchema)
 def register(body):
