@@ -54,6 +54,10 @@ class AppError(Exception):
             self.status = status
 
 
+class BadRequest(AppError):
+    status, default_code = 400, MarketplaceError.BAD_REQUEST
+
+
 class Unauthorized(AppError):
     status, default_code = 401, MarketplaceError.UNAUTHORIZED
 

@@ -12,7 +12,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace.auth.models import ApiToken, Role, User
 from marketplace.clock import now
@@ -112,6 +112,3 @@ def profile(user: User) -> dict:
         facts.update(extend(user))
     return facts
 
-
-def count_users_by_role() -> dict[str, int]:
-    return dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())

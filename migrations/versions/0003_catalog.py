@@ -7,16 +7,57 @@ from alembic import op
 import sqlalchemy as sa
 import marketplace.dbtypes
 
-from catalog.categories import ensure_categories
-
 revision = '0003_catalog'
 down_revision = '0002_cooperatives'
 branch_labels = None
 depends_on = None
 
 
+# The category tree as this revision seeds it: (slug, names, requires_food_safety, vat_rate_bps, children).
+# Frozen here, not read from the application, so the migration upgrades an empty database whatever the code becomes.
+_STANDARD_VAT, _EXEMPT = 2000, 0
+_CATEGORY_TREE = [
+    ("food", {"fr": "Alimentation", "ar": "مواد غذائية", "en": "Food"}, True, _STANDARD_VAT, [
+        ("argan-oil", {"fr": "Huile d'argan alimentaire", "ar": "زيت أركان للطبخ", "en": "Culinary argan oil"},
+         True, _STANDARD_VAT, []),
+        ("honey", {"fr": "Miel", "ar": "عسل", "en": "Honey"}, True, _STANDARD_VAT, []),
+        ("amlou", {"fr": "Amlou", "ar": "أملو", "en": "Amlou"}, True, _STANDARD_VAT, []),
+        ("harissa-condiments", {"fr": "Harissa et condiments", "ar": "هريسة وتوابل محضرة",
+                                "en": "Harissa and condiments"}, True, _STANDARD_VAT, []),
+        ("spices-saffron", {"fr": "Épices et safran", "ar": "توابل وزعفران", "en": "Spices and saffron"},
+         True, _STANDARD_VAT, []),
+        ("couscous-cereals", {"fr": "Couscous et céréales", "ar": "كسكس وحبوب", "en": "Couscous and cereals"},
+         True, _EXEMPT, []),
+        ("dates-dried-fruit", {"fr": "Dattes et fruits secs", "ar": "تمور وفواكه جافة",
+                               "en": "Dates and dried fruit"}, True, _EXEMPT, []),
+        ("olive-oil", {"fr": "Huile d'olive", "ar": "زيت الزيتون", "en": "Olive oil"}, True, _EXEMPT, []),
+    ]),
+    ("cosmetics", {"fr": "Cosmétiques", "ar": "مستحضرات التجميل", "en": "Cosmetics"}, False, _STANDARD_VAT, [
+        ("argan-cosmetics", {"fr": "Huile d'argan cosmétique", "ar": "زيت أركان تجميلي",
+                             "en": "Cosmetic argan oil"}, False, _STANDARD_VAT, []),
+    ]),
+    ("crafts", {"fr": "Artisanat", "ar": "الصناعة التقليدية", "en": "Crafts"}, False, _STANDARD_VAT, [
+        ("jewelry", {"fr": "Bijoux", "ar": "حلي ومجوهرات", "en": "Jewelry"}, False, _STANDARD_VAT, []),
+        ("pottery", {"fr": "Poterie", "ar": "فخار", "en": "Pottery"}, False, _STANDARD_VAT, []),
+        ("rugs-weaving", {"fr": "Tapis et tissage", "ar": "زرابي ونسيج", "en": "Rugs and weaving"},
+         False, _EXEMPT, []),
+        ("leather", {"fr": "Maroquinerie", "ar": "منتجات جلدية", "en": "Leather goods"}, False, _STANDARD_VAT, []),
+        ("basketry", {"fr": "Vannerie", "ar": "سلال وحصائر", "en": "Basketry"}, False, _STANDARD_VAT, []),
+    ]),
+]
+
+
+def _seed_categories(categories: sa.Table, nodes: list, parent_id: int | None = None) -> None:
+    connection = op.get_bind()
+    for position, (slug, name, food_safety, vat, children) in enumerate(nodes):
+        inserted = connection.execute(sa.insert(categories).values(
+            slug=slug, name=name, parent_id=parent_id, requires_food_safety=food_safety, vat_rate_bps=vat,
+            position=position))
+        _seed_categories(categories, children, inserted.inserted_primary_key[0])
+
+
 def upgrade():
-    op.create_table('categories',
+    categories = op.create_table('categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=60), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
@@ -116,7 +157,7 @@ def upgrade():
         batch_op.create_index('ix_stock_lots_variant_id_best_before', ['variant_id', 'best_before'], unique=False)
 
     # The category tree is reference data every installation needs, not demo data.
-    ensure_categories(op.get_bind())
+    _seed_categories(categories, _CATEGORY_TREE)
 
 
 def downgrade():
