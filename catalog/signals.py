@@ -7,7 +7,7 @@ from functools import partial
 from blinker import Namespace
 
 from catalog.search.outbox import queue_updates
-from marketplace.transaction import after_commit
+from marketplace.transaction import send_after_commit
 
 _signals = Namespace()
 
@@ -24,7 +24,7 @@ def notify_products_changed(product_ids: list[int]) -> None:
     """
     ids = sorted(set(product_ids))
     if ids:
-        after_commit(product_changed.send, None, product_ids=ids, on_failure=partial(_queue_for_reindex, ids))
+        send_after_commit(product_changed, product_ids=ids, on_failure=partial(_queue_for_reindex, ids))
 
 
 def _queue_for_reindex(product_ids: list[int], _error: BaseException) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,7 +22,7 @@ from marketplace.clock import now, today
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.transaction import after_commit, on_rollback, unit_of_work
+from marketplace.transaction import on_rollback, send_after_commit, unit_of_work
 
 # decision → (the only stored status it applies to, the status it leads to)
 CERTIFICATION_DECISIONS = {
@@ -113,14 +114,9 @@ def decide_certification(admin: User, certification_id: int, *, decision: str, r
         change_state(certification, target, allowed=CERTIFICATION_TRANSITIONS, from_states={source},
                      actor_id=admin.id, reason=reason)
         certification.decided_by_id, certification.decided_at, certification.reason = admin.id, now(), reason
-        after_commit(announce_status_change, certification.id, from_state, target)
+        send_after_commit(certification_status_changed, partial(db.session.get, Certification, certification.id),
+                          from_state=from_state, to_state=target)
     return certification
-
-
-def announce_status_change(certification_id: int, from_state: str, to_state: str) -> None:
-    """After-commit effect: tell subscribers (the catalog) that the certification changed status."""
-    certification_status_changed.send(db.session.get(Certification, certification_id),
-                                      from_state=from_state, to_state=to_state)
 
 
 def check_certificate(number: str) -> Certification:

@@ -5,6 +5,7 @@ Certification use cases live in `cooperatives.certifications`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -23,7 +24,7 @@ from marketplace.clock import now, today
 from marketplace.errors import Conflict, Forbidden, MarketplaceError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.transaction import after_commit, unit_of_work
+from marketplace.transaction import send_after_commit, unit_of_work
 
 # decision → (the only state it applies to, the state it leads to): a move of COOPERATIVE_TRANSITIONS
 COOPERATIVE_DECISIONS = {
@@ -148,10 +149,11 @@ def update_cooperative(user: User, cooperative_id: int, changes: dict[str, Any])
         elif from_state == CooperativeStatus.REJECTED and not user.is_admin:
             change_state(cooperative, CooperativeStatus.PENDING, allowed=COOPERATIVE_TRANSITIONS, actor_id=user.id,
                          reason="edited and resubmitted")
+        load = partial(db.session.get, Cooperative, cooperative.id)
         if cooperative.status != from_state:
-            after_commit(announce_status_change, cooperative.id, from_state, cooperative.status)
+            send_after_commit(cooperative_status_changed, load, from_state=from_state, to_state=cooperative.status)
         if changed & INDEXED_FIELDS:
-            after_commit(announce_update, cooperative.id)
+            send_after_commit(cooperative_updated, load)
     return cooperative
 
 
@@ -165,19 +167,9 @@ def decide_cooperative(admin: User, cooperative_id: int, *, decision: str, reaso
                      reason=reason)
         if target == CooperativeStatus.VERIFIED:
             cooperative.verified_at = now()
-        after_commit(announce_status_change, cooperative.id, from_state, target)
+        send_after_commit(cooperative_status_changed, partial(db.session.get, Cooperative, cooperative.id),
+                          from_state=from_state, to_state=target)
     return cooperative
-
-
-def announce_status_change(cooperative_id: int, from_state: str, to_state: str) -> None:
-    """After-commit effect: tell subscribers (the catalog) that the cooperative changed status."""
-    cooperative_status_changed.send(db.session.get(Cooperative, cooperative_id),
-                                    from_state=from_state, to_state=to_state)
-
-
-def announce_update(cooperative_id: int) -> None:
-    """After-commit effect: tell subscribers that the cooperative's name or region changed."""
-    cooperative_updated.send(db.session.get(Cooperative, cooperative_id))
 
 
 def add_manager(user: User, cooperative_id: int, *, email: str) -> Cooperative:

@@ -12,6 +12,9 @@ state nor roll back the caller's objects. An effect that raises is logged and ha
 (a retry queue such as the search outbox); it never turns a committed request into an error.
 Compensations registered with `on_rollback` (files stored during a use case that failed) run after the
 rollback. A unit of work opened inside another joins it: one commit, at the outermost block.
+
+Signals are announced with `send_after_commit`: each receiver becomes an effect of its own, so one that fails
+neither fails the request nor keeps the other receivers from running.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinker import Signal
 from flask import current_app
 
 from marketplace.extensions import db
@@ -76,6 +80,21 @@ def after_commit(effect: Callable[..., Any], *args: Any,
 def on_rollback(compensation: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     """Register a compensation on the unit of work the caller runs in."""
     current_unit_of_work().on_rollback(compensation, *args, **kwargs)
+
+
+def send_after_commit(signal: Signal, load_sender: Callable[[], Any] | None = None, *,
+                      on_failure: Callable[[BaseException], Any] | None = None, **kwargs: Any) -> None:
+    """Send `signal` to each of its receivers after the commit, one effect per receiver.
+
+    `load_sender()` runs in the receiver's own session (e.g. `partial(db.session.get, Cooperative, id)`), so
+    receivers read committed rows; without it the sender is None.
+    """
+    for receiver in list(signal.receivers_for(None)):
+        after_commit(_deliver, receiver, load_sender, kwargs, on_failure=on_failure)
+
+
+def _deliver(receiver: Callable[..., Any], load_sender: Callable[[], Any] | None, kwargs: dict) -> None:
+    receiver(load_sender() if load_sender is not None else None, **kwargs)
 
 
 @contextmanager

@@ -2,12 +2,15 @@
 a session of their own, an effect's failure logged and handed to its on_failure without failing the caller."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from blinker import Namespace
 from sqlalchemy import event, select
 
 from marketplace.exchange_rates import ExchangeRate
 from marketplace.extensions import db
-from marketplace.transaction import after_commit, current_unit_of_work, on_rollback, unit_of_work
+from marketplace.transaction import after_commit, current_unit_of_work, on_rollback, send_after_commit, unit_of_work
 
 
 @pytest.fixture
@@ -119,3 +122,26 @@ def test_effects_cannot_be_registered_outside_a_unit_of_work(ctx):
         current_unit_of_work()
     with pytest.raises(RuntimeError):
         after_commit(print)
+
+
+def test_each_receiver_of_a_signal_is_its_own_effect_and_gets_a_sender_from_its_own_session(ctx):
+    rate_set = Namespace().signal("rate-set")
+    seen: list[object] = []
+    failures: list[BaseException] = []
+
+    def broken(sender, **_):
+        raise RuntimeError("receiver bug")
+
+    def listener(sender, *, source):
+        seen.append((sender.per_mad, source, sender in caller_session))
+
+    rate_set.connect(broken)
+    rate_set.connect(listener)
+    with unit_of_work():
+        db.session.add(ExchangeRate(currency="EUR", per_mad="0.0921"))
+        caller_session = db.session()
+        send_after_commit(rate_set, partial(db.session.get, ExchangeRate, "EUR"), on_failure=failures.append,
+                          source="admin")
+        assert seen == []
+    assert seen == [("0.0921", "admin", False)]
+    assert [str(error) for error in failures] == ["receiver bug"]
