@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 from marketplace.clock import today
 
 ICE_PATTERN = re.compile(r"^\d{15}$")

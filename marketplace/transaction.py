@@ -42,7 +42,7 @@ class _Call:
 
     @property
     def name(self) -> str:
-        return getattr(self.function, "__qualname__", repr(self.function))
+        return getattr(self.function, "__qualname__", None) or str(self.function)
 
 
 @dataclass
@@ -90,11 +90,21 @@ def send_after_commit(signal: Signal, load_sender: Callable[[], Any] | None = No
     receivers read committed rows; without it the sender is None.
     """
     for receiver in list(signal.receivers_for(None)):
-        after_commit(_deliver, receiver, load_sender, kwargs, on_failure=on_failure)
+        after_commit(_Delivery(signal.name, receiver, load_sender, kwargs), on_failure=on_failure)
 
 
-def _deliver(receiver: Callable[..., Any], load_sender: Callable[[], Any] | None, kwargs: dict) -> None:
-    receiver(load_sender() if load_sender is not None else None, **kwargs)
+@dataclass(frozen=True)
+class _Delivery:
+    signal: str | None
+    receiver: Callable[..., Any]
+    load_sender: Callable[[], Any] | None
+    kwargs: dict
+
+    def __call__(self) -> None:
+        self.receiver(self.load_sender() if self.load_sender is not None else None, **self.kwargs)
+
+    def __str__(self) -> str:
+        return f"{getattr(self.receiver, '__qualname__', self.receiver)} (signal {self.signal})"
 
 
 @contextmanager

@@ -124,7 +124,7 @@ def test_effects_cannot_be_registered_outside_a_unit_of_work(ctx):
         after_commit(print)
 
 
-def test_each_receiver_of_a_signal_is_its_own_effect_and_gets_a_sender_from_its_own_session(ctx):
+def test_each_receiver_of_a_signal_is_its_own_effect_and_gets_a_sender_from_its_own_session(ctx, caplog):
     rate_set = Namespace().signal("rate-set")
     seen: list[object] = []
     failures: list[BaseException] = []
@@ -145,3 +145,4 @@ def test_each_receiver_of_a_signal_is_its_own_effect_and_gets_a_sender_from_its_
         assert seen == []
     assert seen == [("0.0921", "admin", False)]
     assert [str(error) for error in failures] == ["receiver bug"]
+    assert any("broken (signal rate-set) failed" in record.getMessage() for record in caplog.records)
