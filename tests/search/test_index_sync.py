@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from catalog.sellability import today
-from catalog.search import outbox, whoosh_backend
+from catalog.search import outbox
+from catalog.search.whoosh_backend import generations
 from catalog.search.indexing import check_index, documents_of, search_backend
 from tests.search.conftest import API, Market
 from tests.search.sync_workers import HOLD_WRITER_LOCK, product_name, rename_products
@@ -41,7 +42,7 @@ class HeldWriterLock:
 
 @pytest.fixture
 def held_writer_lock(app, monkeypatch):
-    monkeypatch.setattr(whoosh_backend, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(generations, "LOCK_TIMEOUT", 0.2)
     holders: list[HeldWriterLock] = []
 
     def hold() -> HeldWriterLock:
