@@ -22,6 +22,9 @@ from tests.factories import (  # noqa: F401  (the package's tests import these f
 )
 
 API = "/api/v1"
+# Renditions of a 640×480 photo take a tenth of a second to encode; image processing itself is tested with
+# real sizes in test_product_images.py and test_images.py.
+PHOTO = jpeg((64, 48))
 
 
 class Shop:
@@ -67,7 +70,7 @@ class Shop:
 
     def image(self, manager, product_id: int, data: bytes | None = None):
         return self.client.post(f"{API}/products/{product_id}/images", headers=manager.headers,
-                                data={"file": (io.BytesIO(data or jpeg()), "photo.jpg")},
+                                data={"file": (io.BytesIO(data or PHOTO), "photo.jpg")},
                                 content_type="multipart/form-data")
 
     def publish(self, manager, product_id: int):
