@@ -1,5 +1,6 @@
-"""Fixtures: app → client → accounts. The database is SQLite (a temp file) or, with TEST_DATABASE_URL set,
-PostgreSQL in a schema of its own for this run; every test starts from empty tables."""
+"""Fixtures: app → client → accounts. The database is SQLite (a temp file, on tmpfs when there is one) or, with
+TEST_DATABASE_URL set, PostgreSQL in a schema of its own for this run. One app serves the whole run; every test
+starts from empty tables, its own media and index directories, and the config the session began with."""
 from __future__ import annotations
 
 import os
@@ -13,10 +14,14 @@ from sqlalchemy.engine import make_url
 from marketplace import create_app
 from marketplace.auth import services as accounts
 from marketplace.auth.models import Role
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Temp dirs (the SQLite database, media, Whoosh indexes) on tmpfs when there is one: fsync costs nothing there.
+if os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 
 def postgres_schema_url(base_url: str, schema: str) -> str:
@@ -71,14 +76,16 @@ def empty_tables() -> None:
                 connection.execute(table.delete())
 
 
-@pytest.fixture
-def app(database_url, _tables, tmp_path):
+@pytest.fixture(scope="session")
+def _session_app(database_url, _tables, tmp_path_factory):
+    """The one app of the run; `app` gives each test its own directories, config and extension state."""
+    root = tmp_path_factory.mktemp("app")
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "MEDIA_ROOT": str(root / "media"),
+        "PRIVATE_MEDIA_ROOT": str(root / "private"),
+        "SEARCH_INDEX_DIR": str(root / "search-index"),
         "RATELIMIT_STORAGE_URI": "memory://",
         # Production-strength argon2 costs ~0.1 s a hash; the suite signs in hundreds of users.
         "ARGON2_TIME_COST": 1,
@@ -86,9 +93,43 @@ def app(database_url, _tables, tmp_path):
     })
     yield app
     with app.app_context():
-        db.session.remove()
-        empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_session_app, tmp_path):
+    """The session's app, reset for this test: empty tables, fresh media and index directories, the config and
+    `app.extensions` as they were (a test may change `app.config` freely), and cleared rate limits.
+
+    Settings read only when the app is created (the database URL, the limiter's storage) cannot be changed
+    here; a test that needs other values there calls `create_app` itself."""
+    app = _session_app
+    config, extensions = dict(app.config), dict(app.extensions)
+    app.config.update(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+                      SEARCH_INDEX_DIR=str(tmp_path / "search-index"))
+    with app.app_context():
+        limiter.reset()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            empty_tables()
+            limiter.reset()
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+
+
+@pytest.fixture
+def app_config(app):
+    """Set app settings for this test only: `app_config(MAX_CONTENT_LENGTH=1024)` (restored after the test)."""
+
+    def configure(**settings) -> None:
+        app.config.update(settings)
+
+    return configure
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 from sqlalchemy import select
 
 from marketplace.auth.models import User
-from marketplace.cli import DEMO_USERS
 from marketplace.extensions import db
 
 
@@ -26,13 +25,3 @@ def test_create_admin_refuses_a_short_password(app):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "x@souk.ma")) is None
 
-
-def test_demo_load_creates_the_demo_users_once(app):
-    runner = app.test_cli_runner()
-    for _ in range(2):
-        result = runner.invoke(args=["demo", "load"])
-        assert result.exit_code == 0, result.output
-    with app.app_context():
-        roles = dict(db.session.execute(select(User.email, User.role)).all())
-    for email, _name, role in DEMO_USERS:
-        assert roles[email] == role

@@ -41,8 +41,8 @@ def test_a_body_that_is_neither_json_nor_multipart_is_a_415(client):
     assert response.json["error"]["code"] == "unsupported_media_type"
 
 
-def test_a_body_over_the_limit_is_a_413(app, client):
-    app.config["MAX_CONTENT_LENGTH"] = 1024
+def test_a_body_over_the_limit_is_a_413(app_config, client):
+    app_config(MAX_CONTENT_LENGTH=1024)
     response = client.post("/api/v1/auth/register", data="x" * 2048, content_type="application/json")
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"

@@ -1,18 +1,19 @@
 """Text analysis shared by every search backend: folding, Arabic normalisation, stemming, highlighting.
 
-Both backends index and query the output of `analyze`, so accent folding, Arabic forms and stemming behave
-identically whether Whoosh or PostgreSQL ('simple' configuration over pre-normalised text) answers.
+Both backends index and query the output of `index_terms`, so accent folding, Arabic forms and stemming behave
+identically whether Whoosh or PostgreSQL ('simple' configuration over pre-normalised text) answers. Nothing
+here imports Whoosh: the PostgreSQL backend runs without it.
 """
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from whoosh.analysis import Token, Tokenizer
-from whoosh.lang.snowball.french import FrenchStemmer
+import snowballstemmer
 
 # Arabic combining marks are part of the word they decorate, so the tokenizer must not split on them.
 TOKEN_RE = re.compile(r"[\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]+")
@@ -39,7 +40,8 @@ CERTIFICATION_WORDS: dict[str, tuple[str, ...]] = {
     "fair_trade": ("equitable", "fair", "trade"),
 }
 
-_stem_word = FrenchStemmer().stem
+_stemmer = snowballstemmer.stemmer("french")
+_stemmer_lock = threading.Lock()  # a Snowball stemmer object keeps its state between calls
 
 
 def _is_arabic(char: str) -> bool:
@@ -95,7 +97,8 @@ def normalize(text: str) -> str:
 def stem(word: str) -> str:
     """Stem of a normalised word: French Snowball for Latin-script words, Arabic words unchanged."""
     if _LATIN_RE.match(word):
-        return _stem_word(word)
+        with _stemmer_lock:
+            return _stemmer.stemWord(word)
     return word
 
 
@@ -229,63 +232,6 @@ def highlight(text: str, terms: set[str], *, max_chars: int | None = None) -> st
 def has_match(text: str, terms: set[str]) -> bool:
     """Whether any word of `text` analyses to one of `terms`."""
     return any(term in terms for term in index_terms(text))
-
-
-class SearchTokenizer(Tokenizer):
-    """Whoosh tokenizer applying `index_terms` analysis while keeping character offsets."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        position = start_pos
-        for match in TOKEN_RE.finditer(value):
-            for word in fold_token(match.group()):
-                if word in STOPWORDS:
-                    continue
-                token.text = stem(word)
-                token.boost = 1.0
-                token.stopped = False
-                if keeporiginal:
-                    token.original = match.group()
-                if positions:
-                    token.pos = position
-                    position += 1
-                if chars:
-                    token.startchar = start_char + match.start()
-                    token.endchar = start_char + match.end()
-                yield token
-
-
-class WordTokenizer(SearchTokenizer):
-    """Whoosh tokenizer yielding normalised, unstemmed words: the spelling vocabulary."""
-
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs: object) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for word in normalize(value).split():
-            if len(word) > 1 and not word.isdigit():
-                token.text = word
-                token.boost = 1.0
-                token.stopped = False
-                yield token
-
-
-def search_analyzer() -> SearchTokenizer:
-    """The Whoosh analyzer for searchable text fields."""
-    return SearchTokenizer()
-
-
-def word_analyzer() -> WordTokenizer:
-    """The Whoosh analyzer for the spelling vocabulary field."""
-    return WordTokenizer()
 
 
 def hit_highlight(names: dict[str, str], descriptions: dict[str, str], terms: set[str], lang: str | None) -> str:

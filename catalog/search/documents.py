@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+
+from marketplace import clock
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 FACETS = ("category", "region", "certification")
@@ -26,10 +28,6 @@ class SearchDocument:
     fingerprint: str = ""
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 @dataclass(frozen=True)
 class SearchQuery:
     q: str = ""
@@ -44,7 +42,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     lang: str | None = None
-    today: date = field(default_factory=_today)
+    today: date = field(default_factory=lambda: clock.today())  # read per query: tests move the clock
 
     @property
     def category_slugs(self) -> tuple[str, ...]:

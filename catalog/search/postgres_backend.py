@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -23,12 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from catalog.search.analysis import (
+    STOPWORDS,
     completion_prefix,
     correct_query,
     fold_token,
     hit_highlight,
     index_terms,
     search_text,
+    stem,
     surface_words,
 )
 from catalog.search.backend import SearchUnavailable
@@ -43,6 +46,7 @@ from catalog.search.documents import (
     empty_result,
     sorted_facet,
 )
+from marketplace import clock
 
 WRITER_LOCK_KEY = 0x5EA2C4  # advisory lock id of the search index writer
 BATCH = 1000
@@ -81,6 +85,24 @@ _ORDER = {
 }
 
 
+_SUGGEST_CANDIDATES = sa.text("""
+    SELECT display, array_agg(key ORDER BY key), array_agg(whole ORDER BY key) FROM search_completions
+    WHERE key LIKE :pattern GROUP BY display
+    ORDER BY bool_or(whole) DESC, length(display), sum(doc_count) DESC, display LIMIT :scan""")
+
+# search_completions counts every indexed document, expired or not: a suggestion is kept only while a document
+# holding that very completion is still sellable today. The words of the key narrow the documents through the
+# search_vector index first.
+_LIVE_COMPLETIONS = """
+    SELECT DISTINCT c.display FROM unnest(CAST(:keys AS text[]), CAST(:displays AS text[]),
+        CAST(:wholes AS boolean[]), CAST(:words AS text[])) AS c(key, display, whole, words)
+    WHERE EXISTS (SELECT 1 FROM search_documents d WHERE {words}
+        d.completions @> jsonb_build_array(jsonb_build_array(c.key, c.display, c.whole))
+        AND (d.sellable_until IS NULL OR d.sellable_until >= :today))"""
+_LIVE_BY_WORDS = sa.text(_LIVE_COMPLETIONS.format(words="d.search_vector @@ plainto_tsquery('simple', c.words) AND"))
+_LIVE_ANY = sa.text(_LIVE_COMPLETIONS.format(words=""))
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -112,6 +134,23 @@ def _batches(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _live_displays(conn: sa.Connection, candidates: Iterable[Any], today: date) -> set[str]:
+    """The displays among `candidates` (display, keys, wholes) that a document sellable on `today` completes to."""
+    by_words: dict[str, list[Any]] = {name: [] for name in ("keys", "displays", "wholes", "words")}
+    without: dict[str, list[Any]] = {name: [] for name in ("keys", "displays", "wholes", "words")}
+    for display, keys, wholes in candidates:
+        for key, whole in zip(keys, wholes):
+            words = " ".join(stem(word) for word in key.split() if word not in STOPWORDS)
+            target = by_words if words else without
+            for name, value in (("keys", key), ("displays", display), ("wholes", whole), ("words", words)):
+                target[name].append(value)
+    live: set[str] = set()
+    for statement, params in ((_LIVE_BY_WORDS, by_words), (_LIVE_ANY, without)):
+        if params["keys"]:
+            live.update(conn.execute(statement, {**params, "today": today}).scalars())
+    return live
 
 
 class _Counts:
@@ -320,21 +359,22 @@ class PostgresBackend:
         if not typed.strip():
             return []
         pattern = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        today = clock.today()
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text("""
-                SELECT display, bool_or(whole) AS whole, sum(doc_count) AS n FROM search_completions
-                WHERE key LIKE :pattern GROUP BY display
-                ORDER BY bool_or(whole) DESC, length(display), sum(doc_count) DESC, display LIMIT :scan"""),
-                {"pattern": pattern, "scan": limit * 5}).all()
-        out: list[str] = []
-        seen: set[str] = set()
-        for display, _, _ in rows:
-            key = " ".join(w for token in display.split() for w in fold_token(token))
-            if key not in seen:
-                seen.add(key)
-                out.append(display)
-            if len(out) >= limit:
-                break
+            candidates = conn.execute(_SUGGEST_CANDIDATES, {"pattern": pattern, "scan": limit * 5}).all()
+            out: list[str] = []
+            seen: set[str] = set()
+            # Checked a page at a time: usually every one of the first `limit` is still sellable.
+            for start in range(0, len(candidates), limit):
+                page = candidates[start:start + limit]
+                live = _live_displays(conn, page, today)
+                for display, _, _ in page:
+                    key = " ".join(w for token in display.split() for w in fold_token(token))
+                    if display in live and key not in seen:
+                        seen.add(key)
+                        out.append(display)
+                        if len(out) >= limit:
+                            return out
         return out
 
 

@@ -1,33 +1,30 @@
 """Catalog fixtures: seeded categories and a `shop` helper that builds cooperatives, members, certifications
-(as rows, the way an admin-verified state looks) and products (through the API)."""
+(as rows, the way an admin-verified state looks) and products (through the API), from tests.factories."""
 from __future__ import annotations
 
 import io
-import itertools
 from datetime import date, timedelta
 
 import pytest
-from PIL import Image
 
 from catalog.categories import ensure_categories
 from catalog.sellability import today
-from cooperatives.models import Certification, Cooperative, Member, cooperative_managers
+from cooperatives.models import cooperative_managers
 from marketplace.extensions import db
+from tests.factories import (  # noqa: F401  (the package's tests import these from here)
+    certification_row,
+    cooperative_row,
+    jpeg,
+    member_row,
+    next_number,
+    product_body,
+    variant_body,
+)
 
 API = "/api/v1"
-_numbers = itertools.count(1)
-
-
-def jpeg(size=(640, 480), color="saddlebrown", **options) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", **options)
-    return buffer.getvalue()
-
-
-def variant_body(sku: str | None = None, *, amount: int = 12000, **overrides) -> dict:
-    body = {"sku": sku or f"SKU-{next(_numbers)}", "label": "500 g", "weight_grams": 500,
-            "price": {"amount": amount, "currency": "MAD"}}
-    return {**body, **overrides}
+# Renditions of a 640×480 photo take a tenth of a second to encode; image processing itself is tested with
+# real sizes in test_product_images.py and test_images.py.
+PHOTO = jpeg((64, 48))
 
 
 class Shop:
@@ -37,11 +34,9 @@ class Shop:
     # --- rows (what the cooperatives package would have created) ---------------------------------------------
     def cooperative(self, manager=None, *, status: str = "verified", region: str = "souss-massa",
                     sector: str = "beekeeping", name: str | None = None) -> int:
-        n = next(_numbers)
+        cooperative = cooperative_row(status=status, region=region, sector=sector,
+                                      **({"name": name} if name else {}))
         with self.app.app_context():
-            cooperative = Cooperative(name=name or f"Coopérative {n}", registration_number=f"RC-{n}",
-                                      ice=f"{n:015d}", region=region, province="Agadir", sector=sector,
-                                      status=status, description={"fr": "Une coopérative."})
             db.session.add(cooperative)
             db.session.flush()
             if manager is not None:
@@ -51,41 +46,31 @@ class Shop:
             return cooperative.id
 
     def member(self, cooperative_id: int, *, left_on: date | None = None, full_name: str = "Aicha Oubella") -> int:
-        with self.app.app_context():
-            member = Member(cooperative_id=cooperative_id, full_name=full_name, gender="female", birth_year=1985,
-                            joined_on=date(2020, 1, 1), left_on=left_on, payout_method="cash")
-            db.session.add(member)
-            db.session.commit()
-            return member.id
+        return self._saved(member_row(cooperative_id, left_on=left_on, full_name=full_name))
 
     def certification(self, cooperative_id: int, *, kind: str = "onssa_authorization", status: str = "verified",
                       expires_on: date | None = None, product_ids: tuple[int, ...] = ()) -> int:
+        return self._saved(certification_row(cooperative_id, kind=kind, status=status, expires_on=expires_on,
+                                             product_ids=product_ids))
+
+    def _saved(self, row) -> int:
         with self.app.app_context():
-            certification = Certification(
-                cooperative_id=cooperative_id, kind=kind, number=f"ONSSA.{next(_numbers)}.2024", issuer="ONSSA",
-                issued_on=date(2023, 1, 1), expires_on=expires_on, status=status,
-                document_path="certifications/x.pdf", document_content_type="application/pdf")
-            certification.product_ids.extend(product_ids)
-            db.session.add(certification)
+            db.session.add(row)
             db.session.commit()
-            return certification.id
+            return row.id
 
     # --- through the API ------------------------------------------------------------------------------------
     def product(self, manager, cooperative_id: int, *, category: str = "honey", variants: int | list = 1,
                 amount: int = 12000, **overrides) -> dict:
         """Create a draft through the API; `variants` is a count of default variants or a list of bodies."""
-        if isinstance(variants, int):
-            variants = [variant_body(amount=amount) for _ in range(variants)]
-        body = {"cooperative_id": cooperative_id, "category": category,
-                "name": {"fr": "Miel de thym", "ar": "عسل الزعتر"}, "description": {"fr": "Miel de montagne."},
-                "variants": variants, **overrides}
+        body = product_body(cooperative_id, category=category, variants=variants, amount=amount, **overrides)
         response = self.client.post(f"{API}/products", json=body, headers=manager.headers)
         assert response.status_code == 201, response.json
         return response.json
 
     def image(self, manager, product_id: int, data: bytes | None = None):
         return self.client.post(f"{API}/products/{product_id}/images", headers=manager.headers,
-                                data={"file": (io.BytesIO(data or jpeg()), "photo.jpg")},
+                                data={"file": (io.BytesIO(data or PHOTO), "photo.jpg")},
                                 content_type="multipart/form-data")
 
     def publish(self, manager, product_id: int):
@@ -106,7 +91,7 @@ class Shop:
             best_before: date | None = None):
         variant_id = product["variants"][0]["id"]
         return self.client.post(f"{API}/products/{product['id']}/variants/{variant_id}/lots", headers=manager.headers,
-                                json={"lot_code": code or f"LOT-{next(_numbers)}", "quantity": quantity,
+                                json={"lot_code": code or f"LOT-{next_number()}", "quantity": quantity,
                                       "member_id": member_id, "produced_on": (today() - timedelta(days=3)).isoformat(),
                                       "best_before": (best_before or today() + timedelta(days=365)).isoformat()})
 

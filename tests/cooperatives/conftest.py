@@ -1,86 +1,25 @@
-"""Factories for cooperatives, members and certifications, built through the HTTP API."""
+"""`coop_factory`: cooperatives, members and certifications built through the HTTP API (bodies from tests.factories)."""
 from __future__ import annotations
 
 import io
-import itertools
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from cooperatives import validators
 from cooperatives.demo import tiny_pdf
+from tests.factories import (  # noqa: F401  (the package's tests import these from here)
+    certification_form,
+    cooperative_body,
+    jpeg_bytes,
+    member_body,
+    png_bytes,
+    unique_ice,
+    valid_rib,
+)
 
 API = "/api/v1"
-_counter = itertools.count(1)
-
-
-def unique_ice() -> str:
-    return f"{next(_counter):015d}"
-
-
-def valid_rib(bank: str = "011", city: str = "780", account: str | None = None) -> str:
-    account = account or f"{next(_counter):016d}"
-    first_22 = bank + city + account
-    return first_22 + validators.rib_key(first_22)
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "green").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "orange").save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def cooperative_body(**overrides) -> dict:
-    body = {
-        "name": f"Coopérative Tifaouine {next(_counter)}",
-        "legal_form": "cooperative",
-        "registration_number": "RC 1234/2016",
-        "ice": unique_ice(),
-        "region": "souss-massa",
-        "province": "Taroudant",
-        "sector": "argan",
-        "founded_on": "2016-05-12",
-        "description": {"fr": "Huile d'argan extraite à la main par des femmes.", "ar": "زيت أركان"},
-        "contact_email": "contact@tifaouine.ma",
-        "phone": "0528 12 34 56",
-    }
-    body.update(overrides)
-    return body
-
-
-def member_body(**overrides) -> dict:
-    body = {
-        "full_name": "Aïcha Oubaha",
-        "gender": "female",
-        "birth_year": 1984,
-        "role": "member",
-        "joined_on": "2018-02-01",
-        "capital_shares": 5,
-        "payout_method": "bank_transfer",
-        "payout_account": valid_rib(),
-    }
-    body.update(overrides)
-    return body
-
-
-def certification_form(**overrides) -> dict:
-    form = {
-        "kind": "onssa_authorization",
-        "number": f"AS.{next(_counter):03d}.2018",
-        "issuer": "ONSSA Souss-Massa",
-        "issued_on": "2018-06-01",
-        "expires_on": (validators.today() + timedelta(days=700)).isoformat(),
-    }
-    form.update(overrides)
-    return form
 
 
 class CooperativeFactory:

@@ -34,8 +34,8 @@ def test_a_cooperative_user_registers_a_pending_cooperative_and_becomes_its_mana
     assert (entry["from_state"], entry["to_state"], entry["actor_id"]) == (None, "pending", manager.id)
 
 
-def test_the_default_commission_comes_from_the_platform_setting(app, client, users):
-    app.config["PLATFORM_COMMISSION_BPS"] = 650
+def test_the_default_commission_comes_from_the_platform_setting(app_config, client, users):
+    app_config(PLATFORM_COMMISSION_BPS=650)
     manager = users.cooperative()
 
     response = client.post(f"{API}/cooperatives", json=cooperative_body(), headers=manager.headers)

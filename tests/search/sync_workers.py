@@ -19,8 +19,11 @@ lock.release()
 
 
 def product_name(worker: int, version: int, product_id: int) -> dict[str, str]:
-    """A name whose last word is unique to (worker, version, product), so a search tells versions apart."""
-    return {"fr": f"Miel w{worker}v{version}p{product_id}"}
+    """A name whose last word is unique to (worker, version, product), so a search tells versions apart.
+
+    The product id appears twice: two products' words then differ by at least two letters, while the two
+    workers' words for one product differ by one, so a typo correction can only point to the same product."""
+    return {"fr": f"Miel w{worker}v{version}p{product_id}q{product_id}"}
 
 
 def rename_products(config: dict[str, Any], manager_id: int, product_ids: list[int], worker: int, rounds: int,

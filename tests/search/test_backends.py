@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 
 from catalog.search.backend import SearchBackend
 from catalog.search.documents import SearchQuery
-from tests.search.factories import CATEGORIES, KINDS, REGIONS, make_doc, random_corpus
+from marketplace import clock
+from tests.factories import CATEGORIES, KINDS, REGIONS, make_doc, random_corpus
 
 TODAY = date(2025, 6, 1)
 
@@ -210,6 +212,19 @@ def test_removed_products_are_no_longer_found_counted_or_suggested(backend):
     assert backend.count() == 1
     assert "Miel d'euphorbe" not in backend.suggest("mie")
     assert "Miel de thym" in backend.suggest("mie")
+
+
+def test_suggest_drops_a_name_the_day_after_its_last_sellable_day_unless_a_sellable_product_shares_it(backend):
+    day = clock.today()
+    backend.index([make_doc(1, names={"fr": "Miel de thym"}, sellable_until=day),
+                   make_doc(2, names={"fr": "Miel d'euphorbe"}, sellable_until=day),
+                   make_doc(3, names={"fr": "Miel d'euphorbe"}),
+                   make_doc(4, names={"fr": "Miel de jujubier"}, sellable_until=day + timedelta(days=1))])
+    assert set(backend.suggest("miel")) == {"Miel de thym", "Miel d'euphorbe", "Miel de jujubier"}
+
+    with time_machine.travel(datetime.combine(day + timedelta(days=1), time(0, 0, 1), tzinfo=UTC), tick=False):
+        assert set(backend.suggest("miel")) == {"Miel d'euphorbe", "Miel de jujubier"}
+        assert backend.suggest("thym") == []
 
 
 def test_indexing_a_product_again_replaces_it_and_the_last_write_wins(backend):

@@ -3,9 +3,10 @@ once per search backend (Whoosh files, PostgreSQL tables)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import update
 
 from cooperatives.models import Certification
@@ -288,6 +289,20 @@ def test_a_certificate_past_its_expiry_date_hides_the_product_without_any_job(ma
     assert page["total"] == 1
     assert page["facets"]["category"] == [{"value": "pottery", "count": 1}]
     assert market.ids(q="miel") == []
+
+
+def test_suggest_drops_a_food_product_the_day_after_its_certificate_expires(market):
+    cooperative, manager = market.cooperative(certified=False)
+    market.shop.certification(cooperative, expires_on=today())  # a row: valid through today
+    market.product(manager, cooperative, {"fr": "Miel de thym"})
+    market.product(manager, cooperative, {"fr": "Tajine de Safi"}, category="pottery")
+    assert market.suggest("miel de") == ["Miel de thym"]
+    assert market.suggest("taj") == ["Tajine de Safi"]
+
+    with time_machine.travel(datetime.combine(today() + timedelta(days=1), time(0, 0, 1), tzinfo=UTC), tick=False):
+        assert market.suggest("miel de") == []
+        assert market.suggest("thym") == []
+        assert market.suggest("taj") == ["Tajine de Safi"]
 
 
 def test_a_certificate_row_changed_behind_the_index_s_back_never_shows_an_unsellable_product(market, app):

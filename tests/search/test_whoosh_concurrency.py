@@ -6,7 +6,7 @@ from pathlib import Path
 
 from catalog.search.documents import SearchQuery
 from catalog.search.whoosh_backend import WhooshBackend
-from tests.search.factories import make_doc
+from tests.factories import make_doc
 from tests.search.workers import ROUNDS, SHARED, write_versions
 from tests.search.processes import run_in_two_processes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from catalog.search.whoosh_backend import WhooshBackend
-from tests.search.factories import make_doc
+from tests.factories import make_doc
 
 SHARED = range(1, 31)
 ROUNDS = 40

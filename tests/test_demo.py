@@ -1,19 +1,24 @@
-"""The demo loader: realistic data in every state, safe to run twice."""
+"""The demo loader: realistic data in every state, safe to run twice (one test: a load takes seconds)."""
 from sqlalchemy import func, select
 
 from cooperatives import validators
 from cooperatives.models import ONSSA_KINDS, Certification, Cooperative, Member
+from marketplace.auth.models import User
+from marketplace.cli import DEMO_USERS
 from marketplace.extensions import db
+
+COUNTED = (User, Cooperative, Member, Certification)
 
 
 def test_the_demo_covers_every_state_and_loading_twice_adds_nothing(app):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
 
     with app.app_context():
         today = validators.today()
-        counts = {table: db.session.scalar(select(func.count()).select_from(table))
-                  for table in (Cooperative, Member, Certification)}
+        counts = {model: db.session.scalar(select(func.count()).select_from(model)) for model in COUNTED}
+        roles = dict(db.session.execute(select(User.email, User.role)).all())
         statuses = set(db.session.scalars(select(Cooperative.status)))
         certifications = db.session.scalars(select(Certification)).all()
         effective = {c.effective_status(today) for c in certifications}
@@ -27,6 +32,8 @@ def test_the_demo_covers_every_state_and_loading_twice_adds_nothing(app):
             .member_cooperatives
         genders = set(db.session.scalars(select(Member.gender)))
 
+    for email, _name, role in DEMO_USERS:
+        assert roles[email] == role
     assert counts[Cooperative] >= 20
     assert statuses == {"verified", "pending", "suspended", "rejected"}
     assert effective == {"submitted", "verified", "rejected", "revoked", "expired"}
@@ -35,7 +42,7 @@ def test_the_demo_covers_every_state_and_loading_twice_adds_nothing(app):
     assert len(union_members) == 2
     assert genders == {"female", "male"}
 
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
     with app.app_context():
-        assert {table: db.session.scalar(select(func.count()).select_from(table))
-                for table in (Cooperative, Member, Certification)} == counts
+        assert {model: db.session.scalar(select(func.count()).select_from(model)) for model in COUNTED} == counts
