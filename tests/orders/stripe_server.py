@@ -4,7 +4,8 @@ Fixtures (made visible to tests/orders by its conftest.py):
 - `localstripe`: localstripe's own aiohttp app, started once per session on 127.0.0.1 (a free port) in a
   thread of its own, without its pickle file; wiped before each test; the test's app is configured to use it
   (`STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`). `localstripe.pay(intent_id)` plays the
-  buyer's side (what Stripe.js does): attach `pm_card_visa`, then confirm.
+  buyer's side (what Stripe.js does): attach `pm_card_visa`, then confirm; `canceled_event(intent_id)` and
+  `charge_refunded_event(intent_id)` build the events localstripe does not emit from its current state.
 - `stripe_webhooks`: serves the test's app on loopback and registers its webhook URL with localstripe, so
   localstripe's own signed events reach the real route; `stripe_webhooks.wait_for(type, object_id)` blocks
   until that delivery was answered.
@@ -111,9 +112,27 @@ class LocalStripe:
     _thread: _LocalStripeThread
 
     def pay(self, intent_id: str, payment_method: str = "pm_card_visa") -> str:
-        """Play the buyer's browser: attach a card to the PaymentIntent, confirm it; returns the new status."""
+        """Play the buyer's browser: attach a card to the PaymentIntent, confirm it; returns the new status.
+
+        `pm_card_chargeCustomerFail` is declined: the status falls back to `requires_payment_method` and
+        localstripe emits `payment_intent.payment_failed`.
+        """
         self.client.v1.payment_intents.update(intent_id, params={"payment_method": payment_method})
-        return self.client.v1.payment_intents.confirm(intent_id).status
+        try:
+            return self.client.v1.payment_intents.confirm(intent_id).status
+        except stripe.CardError:
+            return self.client.v1.payment_intents.retrieve(intent_id).status
+
+    def canceled_event(self, intent_id: str) -> dict:
+        """`payment_intent.canceled` about the intent as localstripe holds it (localstripe emits none)."""
+        return stripe_event("payment_intent.canceled", self.client.v1.payment_intents.retrieve(intent_id).to_dict())
+
+    def charge_refunded_event(self, intent_id: str) -> dict:
+        """`charge.refunded` about the intent's charge as localstripe holds it, with `amount_refunded` and its
+        refunds (localstripe emits none)."""
+        intent = self.client.v1.payment_intents.retrieve(intent_id)
+        charge_id = intent.latest_charge if isinstance(intent.latest_charge, str) else intent.latest_charge.id
+        return stripe_event("charge.refunded", self.client.v1.charges.retrieve(charge_id).to_dict())
 
     def register_webhook(self, url: str, secret: str = WEBHOOK_SECRET, events: list[str] | None = None) -> None:
         """Have localstripe post its signed events to `url`."""

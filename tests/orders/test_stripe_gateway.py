@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -111,6 +112,44 @@ def test_an_unreachable_stripe_answers_payment_provider_unavailable_within_secon
     assert unavailable.value.status == 503 and unavailable.value.code == "payment_provider_unavailable"
     assert "cannot be reached" in unavailable.value.message
     assert elapsed < 3
+
+
+class SilentServer:
+    """Accepts connections on loopback and never answers: a Stripe that hangs."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        try:
+            while True:
+                self.connections.append(self.sock.accept()[0])
+        except OSError:  # the socket was shut down
+            pass
+
+    def close(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.thread.join(timeout=5)
+        for connection in self.connections:
+            connection.close()
+
+
+def test_a_stripe_that_hangs_is_given_up_after_the_read_timeout_and_one_retry(app, monkeypatch):
+    monkeypatch.setattr(gateway, "READ_TIMEOUT_SECONDS", 0.2)
+    hanging = SilentServer()
+    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=hanging.url)
+    try:
+        with app.app_context(), pytest.raises(PaymentProviderUnavailable):
+            gateway.create_payment_intent(Money(5000, "MAD"), order_number="SC-1", idempotency_key="order-1-intent")
+    finally:
+        hanging.close()
+
+    assert len(hanging.connections) == 1 + gateway.NETWORK_RETRIES
 
 
 def test_without_a_secret_key_card_payments_are_unavailable_with_a_clear_message(app):

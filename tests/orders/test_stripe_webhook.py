@@ -12,7 +12,7 @@ from marketplace.audit import AuditEntry
 from marketplace.extensions import db
 from marketplace.money import Money
 from orders.payments.models import StripeEvent
-from orders.payments.stripe_gateway import create_payment_intent
+from orders.payments.stripe_gateway import cancel_payment_intent, create_payment_intent, create_refund
 from tests.conftest import POSTGRES_URL
 from tests.orders.stripe_server import (
     WEBHOOK_PATH,
@@ -62,6 +62,19 @@ def test_a_signed_event_delivered_three_times_is_stored_and_handled_once(app, cl
     assert (stored.event_id, stored.type, stored.object_id) == (payload["id"], "payment_intent.succeeded", "pi_3Souk")
     assert stored.created_at.timestamp() == 1_790_000_000 and stored.processed_at is not None
     assert stored.payload == payload
+
+
+def test_a_delivery_costs_one_sql_statement_besides_its_handler(client, secret, stripe_handlers, queries):
+    stripe_handlers.record("payment_intent.succeeded")
+    payload = stripe_event("payment_intent.succeeded", intent_object())
+
+    queries.reset()
+    post_event(client, payload)
+    first = queries.count
+    queries.reset()
+    post_event(client, payload)
+
+    assert (first, queries.count) == (1, 1)
 
 
 def test_an_event_type_nobody_handles_is_stored_and_acknowledged(app, client, secret, stripe_handlers):
@@ -252,3 +265,46 @@ def test_localstripe_signs_its_own_payment_event_and_the_route_accepts_it(app, l
     assert paid["metadata"] == {"order_number": "SC-2026-000009"}
     [stored] = stored_events(app)
     assert (stored.event_id, stored.object_id) == (delivery.event["id"], intent.id)
+
+
+def test_localstripe_signs_a_declined_payment_and_the_route_accepts_it(app, localstripe, stripe_webhooks,
+                                                                      stripe_handlers):
+    failed = stripe_handlers.record("payment_intent.payment_failed")
+    with app.app_context():
+        intent = create_payment_intent(Money(12050, "MAD"), order_number="SC-2026-000010",
+                                       idempotency_key="order-10-intent")
+
+    assert localstripe.pay(intent.id, "pm_card_chargeCustomerFail") == "requires_payment_method"
+    delivery = stripe_webhooks.wait_for("payment_intent.payment_failed", intent.id)
+
+    assert delivery.status == 200 and delivery.answer["duplicate"] is False
+    assert [(f["id"], f["amount"], f["currency"]) for f in failed] == [(intent.id, 12050, "mad")]
+
+
+def test_events_localstripe_does_not_emit_are_built_from_its_state_and_accepted(app, client, localstripe,
+                                                                              stripe_handlers):
+    canceled = stripe_handlers.record("payment_intent.canceled")
+    refunded = stripe_handlers.record("charge.refunded")
+    with app.app_context():
+        unpaid = create_payment_intent(Money(5000, "EUR"), order_number="SC-1", idempotency_key="order-1-intent")
+        cancel_payment_intent(unpaid.id, idempotency_key="order-1-cancel")
+        paid = create_payment_intent(Money(20000, "XOF"), order_number="SC-2", idempotency_key="order-2-intent")
+        localstripe.pay(paid.id)
+        create_refund(paid.id, Money(7000, "XOF"), idempotency_key="order-2-refund-1")
+
+    answers = [post_event(client, localstripe.canceled_event(unpaid.id)),
+               post_event(client, localstripe.charge_refunded_event(paid.id))]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [(c["id"], c["status"]) for c in canceled] == [(unpaid.id, "canceled")]
+    [charge] = refunded
+    assert (charge["payment_intent"], charge["amount"], charge["amount_refunded"]) == (paid.id, 20000, 7000)
+    assert [r["amount"] for r in charge["refunds"]["data"]] == [7000]
+
+
+def test_the_webhook_is_documented_as_signed_not_token_authenticated(client):
+    operation = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/payments/stripe/webhook"]["post"]
+
+    assert operation["security"] == []
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["Stripe-Signature"]
+    assert set(operation["responses"]) >= {"200", "400"}
