@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.money import Money
 from orders.payments.models import StripeEvent
 from orders.payments.stripe_gateway import cancel_payment_intent, create_payment_intent, create_refund
+from orders.payments.webhooks import on_stripe_event
 from tests.conftest import POSTGRES_URL
 from tests.orders.stripe_server import (
     WEBHOOK_PATH,
@@ -308,3 +309,16 @@ def test_the_webhook_is_documented_as_signed_not_token_authenticated(client):
     assert operation["security"] == []
     assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["Stripe-Signature"]
     assert set(operation["responses"]) >= {"200", "400"}
+
+
+def test_each_event_type_has_one_handler_and_a_second_one_is_refused(stripe_handlers):
+    def mark_paid(intent: dict) -> None: ...
+
+    def mark_paid_again(intent: dict) -> None: ...
+
+    on_stripe_event("payment_intent.succeeded")(mark_paid)
+    on_stripe_event("payment_intent.succeeded")(mark_paid)  # the same handler again (a module imported twice)
+
+    with pytest.raises(RuntimeError, match="already handled by .*mark_paid"):
+        on_stripe_event("payment_intent.succeeded")(mark_paid_again)
+    assert stripe_handlers.registry == {"payment_intent.succeeded": mark_paid}
