@@ -184,21 +184,24 @@ def test_a_handler_that_fails_leaves_no_event_and_no_write_so_the_retry_is_proce
         assert db.session.scalars(select(AuditEntry.entity_id)).all() == [2]
 
 
-def test_a_delivery_arriving_while_the_first_is_handled_waits_for_it_and_is_a_duplicate(app, secret,
-                                                                                        stripe_handlers):
+def second_delivery_during_first(app, stripe_handlers, *, first_fails: bool) -> tuple[dict, list[str]]:
+    """Deliver one event twice: the second reaches its INSERT while the first's handler is still running."""
     first_in_handler, second_at_insert = threading.Event(), threading.Event()
     handled = []
 
-    def slow_handler(intent: dict) -> None:
-        handled.append(intent["id"])
-        first_in_handler.set()
-        assert second_at_insert.wait(timeout=10)
+    def handler(intent: dict) -> None:
+        handled.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            first_in_handler.set()
+            assert second_at_insert.wait(timeout=10)
+            if first_fails:
+                raise RuntimeError("the order row could not be updated")
 
     def second_reaches_insert(conn, cursor, statement, parameters, context, executemany):
         if threading.current_thread().name == "second" and statement.startswith("INSERT INTO stripe_events"):
             second_at_insert.set()
 
-    stripe_handlers.register("payment_intent.succeeded", slow_handler)
+    stripe_handlers.register("payment_intent.succeeded", handler)
     body, signature = signed_event(stripe_event("payment_intent.succeeded", intent_object()), WEBHOOK_SECRET)
     answers = {}
 
@@ -219,11 +222,25 @@ def test_a_delivery_arriving_while_the_first_is_handled_waits_for_it_and_is_a_du
         second.join(timeout=20)
     finally:
         event.remove(engine, "before_cursor_execute", second_reaches_insert)
-
     assert second_at_insert.is_set()
+    return answers, handled
+
+
+def test_a_delivery_arriving_while_the_first_is_handled_waits_for_it_and_is_a_duplicate(app, secret,
+                                                                                        stripe_handlers):
+    answers, handled = second_delivery_during_first(app, stripe_handlers, first_fails=False)
+
     assert answers == {"first": (200, {"received": True, "duplicate": False}),
                        "second": (200, {"received": True, "duplicate": True})}
-    assert handled == ["pi_3Souk"] and len(stored_events(app)) == 1
+    assert handled == ["first"] and len(stored_events(app)) == 1
+
+
+def test_a_delivery_waiting_on_a_first_that_fails_is_processed_itself(app, secret, stripe_handlers):
+    answers, handled = second_delivery_during_first(app, stripe_handlers, first_fails=True)
+
+    assert answers["first"][0] == 500
+    assert answers["second"] == (200, {"received": True, "duplicate": False})
+    assert handled == ["first", "second"] and len(stored_events(app)) == 1
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="real concurrent writers need PostgreSQL: set TEST_DATABASE_URL")
