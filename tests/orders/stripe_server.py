@@ -13,8 +13,7 @@ Fixtures (made visible to tests/orders by its conftest.py):
   webhook machinery do not run the order handlers.
 
 Helpers: `stripe_event(type, object)` builds an event, `signed_event(payload, secret)` signs it
-(`signature_header(body, secret)` signs any bytes),
-`post_event(client, payload)` delivers it to the app.
+(`signature_header(body, secret)` signs any bytes), `post_event(client, payload)` delivers it to the app.
 """
 from __future__ import annotations
 
@@ -51,7 +50,9 @@ class _LocalStripeThread:
     def __init__(self):
         self.loop = asyncio.new_event_loop()
         self.url = ""
-        self._runner = web.AppRunner(localstripe_server_app(), access_log=None)
+        from localstripe.server import app
+
+        self._runner = web.AppRunner(app, access_log=None)
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="localstripe", daemon=True)
 
@@ -80,14 +81,6 @@ class _LocalStripeThread:
         self._thread.join(timeout=10)
 
 
-def localstripe_server_app() -> web.Application:
-    """localstripe's app, with its save to /tmp/localstripe.pickle after every change turned off."""
-    localstripe_resources.Store.dump_to_disk = lambda self: None
-    from localstripe.server import app
-
-    return app
-
-
 async def _forget_registrations_and_pending_deliveries() -> None:
     # DELETE /_config/data keeps webhook registrations, and a delivery scheduled by the previous test would
     # otherwise reach this test's app a second later.
@@ -99,10 +92,13 @@ async def _forget_registrations_and_pending_deliveries() -> None:
 
 @pytest.fixture(scope="session")
 def _localstripe_thread() -> Iterator[_LocalStripeThread]:
-    server = _LocalStripeThread()
-    server.start()
-    yield server
-    server.stop()
+    with pytest.MonkeyPatch.context() as patch:
+        # localstripe saves its whole state to a fixed /tmp/localstripe.pickle after every change
+        patch.setattr(localstripe_resources.Store, "dump_to_disk", lambda self: None)
+        server = _LocalStripeThread()
+        server.start()
+        yield server
+        server.stop()
 
 
 @dataclass
