@@ -1,11 +1,14 @@
 """The Stripe gateway through the real stripe library against localstripe on loopback."""
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+from urllib.parse import parse_qs
 
 import pytest
+from werkzeug.serving import make_server
 
 from marketplace.money import Money
 from orders.payments import stripe_gateway as gateway
@@ -150,6 +153,78 @@ def test_a_stripe_that_hangs_is_given_up_after_the_read_timeout_and_one_retry(ap
         hanging.close()
 
     assert len(hanging.connections) == 1 + gateway.NETWORK_RETRIES
+
+
+class ScriptedStripe:
+    """A loopback server answering each request with the next scripted (status, body), recording what it got."""
+
+    def __init__(self, answers: list[tuple[int, dict]]):
+        self.answers, self.requests = list(answers), []
+        self.server = make_server("127.0.0.1", 0, self.wsgi)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wsgi(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        self.requests.append({"path": environ["PATH_INFO"], "idempotency_key": environ.get("HTTP_IDEMPOTENCY_KEY"),
+                              "form": {k: v[0] for k, v in parse_qs(body).items()}})
+        status, answer = self.answers.pop(0)
+        start_response(f"{status} Scripted", [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def scripted_stripe(app):
+    servers = []
+
+    def start(*answers: tuple[int, dict]) -> ScriptedStripe:
+        servers.append(ScriptedStripe(list(answers)))
+        app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_API_BASE=servers[-1].url)
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+STRIPE_DOWN = (500, {"error": {"type": "api_error", "message": "An unknown error occurred"}})
+INTENT = (200, {"id": "pi_7", "object": "payment_intent", "amount": 15000, "currency": "xof",
+                "status": "requires_payment_method", "client_secret": "pi_7_secret_x",
+                "metadata": {"order_number": "SC-7"}})
+
+
+def test_a_stripe_error_is_retried_once_with_the_same_idempotency_key(app, scripted_stripe):
+    stripe_server = scripted_stripe(STRIPE_DOWN, INTENT)
+
+    with app.app_context():
+        intent = gateway.create_payment_intent(Money(15000, "XOF"), order_number="SC-7",
+                                               idempotency_key="order-SC-7-intent")
+
+    assert intent == gateway.IntentRef("pi_7", "pi_7_secret_x", "requires_payment_method", 15000, "XOF", "SC-7")
+    assert [r["idempotency_key"] for r in stripe_server.requests] == ["order-SC-7-intent"] * 2
+    assert stripe_server.requests[0]["path"] == "/v1/payment_intents"
+    assert stripe_server.requests[0]["form"] == {"amount": "15000", "currency": "xof",
+                                                 "payment_method_types[0]": "card",
+                                                 "metadata[order_number]": "SC-7"}
+
+
+@pytest.mark.parametrize("answers", [
+    [STRIPE_DOWN, STRIPE_DOWN],
+    [(429, {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"}})],
+], ids=["stripe failing", "rate limited"])
+def test_stripe_failing_or_rate_limiting_is_payment_provider_unavailable(app, scripted_stripe, answers):
+    stripe_server = scripted_stripe(*answers)
+
+    with app.app_context(), pytest.raises(PaymentProviderUnavailable):
+        gateway.create_refund("pi_7", Money(100, "XOF"), idempotency_key="refund-1")
+
+    assert len(stripe_server.requests) == len(answers)
+    assert {r["idempotency_key"] for r in stripe_server.requests} == {"refund-1"}
 
 
 def test_without_a_secret_key_card_payments_are_unavailable_with_a_clear_message(app):
