@@ -12,7 +12,7 @@ Fixtures (made visible to tests/orders by its conftest.py):
 - `stripe_handlers`: an empty handler registry for the test (`stripe_handlers.record(type)`), so tests of the
   webhook machinery do not run the order handlers.
 
-Helpers: `stripe_event(type, object)` builds an event, `signed_event(payload, secret)` signs it
+Also: `stripe_event(type, object)` builds an event, `signed_event(payload, secret)` signs it
 (`signature_header(body, secret)` signs any bytes), `post_event(client, payload)` delivers it to the app.
 """
 from __future__ import annotations
