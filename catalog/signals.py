@@ -14,3 +14,8 @@ def notify_products_changed(product_ids: list[int]) -> None:
     """Tell subscribers these products changed; call only after the commit."""
     if product_ids:
         product_changed.send(None, product_ids=sorted(set(product_ids)))
+
+
+# Functions lot -> [dict, ...] listing the order lines that drew from a lot (recall support). The orders package
+# registers one, so the catalog never imports orders.
+lot_trace_providers: list = []
