@@ -21,7 +21,7 @@ from orders.models import (
 )
 
 
-def parcels_of(user: User, cooperative_id: int, *, status: str | None, page: int, per_page: int) -> dict:
+def parcels_of(user: User, cooperative_id: int, *, page: int, per_page: int, status: str | None = None) -> dict:
     """A cooperative's parcels, oldest first, for its managers (and admins); 404 for anyone else."""
     found(object(), visible=user.role == Role.ADMIN or manages(user, cooperative_id), what="cooperative")
     statement = (select(CoopOrder).where(CoopOrder.cooperative_id == cooperative_id)
