@@ -71,18 +71,18 @@ def create_refund(user: User, order_id: int, body: dict, *, idempotency_key: str
             if previous.request_hash != fingerprint:
                 raise Conflict(OrderError.IDEMPOTENCY_KEY_REUSED,
                                "This Idempotency-Key was used for another refund; use a new key.")
-            return services.get_order(user, order_id), False
+            return services.load_order(order.id), False
         refund = _build(order, body, cooperatives)
         refund.idempotency_key, refund.request_hash, refund.created_by_id = key, fingerprint, user.id
         _ensure_within_captured(order, refund.amount)
         db.session.add(refund)
         _record(order, refund, actor_id=user.id)
-    return services.get_order(user, order_id), True
+    return services.load_order(order_id), True
 
 
 def _build(order: Order, body: dict, cooperatives: set[int] | None) -> Refund:
     lines = {line.id: line for line in order.lines}
-    refund = Refund(order=order, currency=order.currency, reason=body["reason"], restock=body["restock"],
+    refund = Refund(order_id=order.id, currency=order.currency, reason=body["reason"], restock=body["restock"],
                     include_shipping=body["include_shipping"], amount=0, shipping_amount=0)
     errors, parcels = {}, set()
     requested: dict[int, int] = {}
@@ -125,7 +125,7 @@ def refund_remainder(order: Order, *, actor_id: int | None, reason: str, key: st
     """Refund everything captured and not yet refunded (a cancellation after payment, a payment after the stock
     was gone), inside the caller's unit of work; the stock is the caller's business."""
     payment = order.payment
-    refund = Refund(order=order, currency=order.currency, reason=reason, restock=False, include_shipping=True,
+    refund = Refund(order_id=order.id, currency=order.currency, reason=reason, restock=False, include_shipping=True,
                     amount=payment.amount_captured - payment.amount_refunded, shipping_amount=0,
                     idempotency_key=f"{key}-{order.id}", request_hash="", created_by_id=actor_id)
     for line in order.lines:

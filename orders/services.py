@@ -27,9 +27,14 @@ def visible_to(user: User, order: Order | None) -> bool:
     return order is not None and (user.role == Role.ADMIN or order.buyer_id == user.id)
 
 
+def load_order(order_id: int) -> Order | None:
+    """The order with everything its JSON shows; the caller has checked who may see it."""
+    return db.session.scalar(select(Order).where(Order.id == order_id).options(*order_options()))
+
+
 def get_order(user: User, order_id: int) -> Order:
     """The order if the caller bought it or is an admin; 404 otherwise."""
-    order = db.session.scalar(select(Order).where(Order.id == order_id).options(*order_options()))
+    order = load_order(order_id)
     return found(order, visible=visible_to(user, order), what="order")
 
 
