@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from catalog import stock
 from catalog.errors import CatalogError, NotSellable
 from marketplace.auth.models import User
 from marketplace.clock import now
@@ -133,7 +134,11 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
                 raise Conflict(OrderError.CART_EMPTY, "The cart is empty.")
             priced = cart.price_items(items, body["currency"])
             _ensure_sellable(priced)
-            expiry.expire_holding(item.variant.id for item in priced.items)
+            variant_ids = [item.variant.id for item in priced.items]
+            expiry.expire_holding(variant_ids)
+            # before any row referencing a variant is inserted: the foreign key's share lock would deadlock
+            # against another checkout's FOR UPDATE on the same variant (PostgreSQL)
+            stock.lock_variants(variant_ids)
             order = _build_order(buyer, body, key, fingerprint, priced)
             cart.clear(buyer)
             if order.payment_method == PaymentMethod.CARD:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from catalog import stock
 from marketplace.clock import now
 from marketplace.extensions import db
 from marketplace.transaction import unit_of_work
@@ -41,10 +42,20 @@ def _overdue():
 
 
 def expire_holding(variant_ids: Iterable[int]) -> int:
-    """Expire the overdue orders holding any of the variants, inside the caller's unit of work."""
+    """Expire the overdue orders holding any of the variants, inside the caller's unit of work.
+
+    Locks are taken orders first, then every variant concerned (the caller's and the orders') in one id-ordered
+    pass, the order cancellation and webhooks use too, so a checkout that expires orders cannot deadlock.
+    """
+    variant_ids = set(variant_ids)
     ids = list(db.session.scalars(_overdue().where(
-        Order.id.in_(select(OrderLine.order_id).where(OrderLine.variant_id.in_(list(variant_ids)))))))
-    return _expire(ids) if ids else 0
+        Order.id.in_(select(OrderLine.order_id).where(OrderLine.variant_id.in_(variant_ids)))).order_by(Order.id)))
+    if not ids:
+        return 0
+    db.session.execute(select(Order.id).where(Order.id.in_(ids)).order_by(Order.id).with_for_update())
+    held = db.session.scalars(select(OrderLine.variant_id).where(OrderLine.order_id.in_(ids)))
+    stock.lock_variants(variant_ids | set(held))
+    return _expire(ids)
 
 
 def expire_overdue() -> int:
