@@ -38,7 +38,8 @@ def vat_included(line_total: int, vat_rate_bps: int) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _replay(buyer: User, key: str, fingerprint: str) -> Order | None:
+def previous_order(buyer: User, key: str, fingerprint: str) -> Order | None:
+    """The order a key already made (409 when it was made from another body), or None."""
     order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id, Order.idempotency_key == key))
     if order is not None and order.request_hash != fingerprint:
         raise Conflict(OrderError.IDEMPOTENCY_KEY_REUSED,
@@ -122,7 +123,7 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
                                "Send an Idempotency-Key header (a fresh random value per checkout).",
                                {"Idempotency-Key": ["Missing header: a fresh random value per checkout."]})
     key, fingerprint = idempotency_key.strip(), request_hash(body)
-    replayed = _replay(buyer, key, fingerprint)
+    replayed = previous_order(buyer, key, fingerprint)
     if replayed is not None:
         return replayed, False
     _check_method(body)
@@ -146,7 +147,7 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
                                  on_failure=card_payments.abandon_unpayable(order.id))
     except IntegrityError:
         # the same key raced in from another request of the same buyer: answer with its order
-        replayed = _replay(buyer, key, fingerprint)
+        replayed = previous_order(buyer, key, fingerprint)
         if replayed is None:
             raise
         return replayed, False
