@@ -17,7 +17,7 @@ from marketplace.clock import now
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.exchange_rates import rate_for
 from marketplace.extensions import db
-from marketplace.money import BASE_CURRENCY, Money, convert
+from marketplace.money import BASE_CURRENCY, convert
 from marketplace.transaction import unit_of_work
 from orders import card_payments, cart, expiry, services, shipping
 from orders.errors import OrderError

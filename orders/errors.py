@@ -3,13 +3,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from marketplace.errors import Conflict
-
 
 class OrderError(StrEnum):
     CART_EMPTY = "cart_empty"
-    NOT_SELLABLE = "not_sellable"
-    OUT_OF_STOCK = "out_of_stock"
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     CASH_ON_DELIVERY_UNAVAILABLE = "cash_on_delivery_unavailable"
@@ -17,9 +13,6 @@ class OrderError(StrEnum):
     NOT_CANCELLABLE = "not_cancellable"
     REFUND_EXCEEDS_CAPTURED = "refund_exceeds_captured"
     NOTHING_TO_REFUND = "nothing_to_refund"
-    NOT_REFUNDABLE = "not_refundable"
     INVALID_TRANSITION = "invalid_transition"
-
-
-class OrderConflict(Conflict):
-    default_code = "conflict"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    NOT_CASH_ON_DELIVERY = "not_cash_on_delivery"

@@ -68,7 +68,7 @@ def deliver(user: User, coop_order_id: int, *, cash_collected: dict | None) -> C
         if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
             due = parcel.items_amount + parcel.shipping_amount
             if cash_collected is not None and cash_collected["currency"] != order.currency:
-                raise Conflict("currency_mismatch", f"Cash is recorded in the order currency, {order.currency}.")
+                raise Conflict(OrderError.CURRENCY_MISMATCH, f"Cash is recorded in the order currency, {order.currency}.")
             collected = due if cash_collected is None else cash_collected["amount"]
             parcel.cash_collected, parcel.cash_flagged = collected, collected != due
             payment = order.payment
@@ -78,7 +78,7 @@ def deliver(user: User, coop_order_id: int, *, cash_collected: dict | None) -> C
                 payment.flag_reason = f"parcel {parcel.id}: collected {collected}, due {due} {order.currency}"
             services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=user.id, reason="cash collected")
         elif cash_collected is not None:
-            raise Conflict("not_cash_on_delivery", "This order was paid by card: no cash is collected.")
+            raise Conflict(OrderError.NOT_CASH_ON_DELIVERY, "This order was paid by card: no cash is collected.")
         parcel.delivered_at = now()
         services.move_parcel(parcel, ParcelStatus.DELIVERED, actor_id=user.id)
         services.follow_parcels(order, actor_id=user.id)
