@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.clock import today
-from orders import services
+from catalog import stock
 from tests.orders.conftest import ADDRESSES, API
 
 
@@ -136,25 +136,26 @@ def test_a_short_variant_is_named_in_one_409_and_nothing_is_drawn(market, users)
 
 
 def test_two_checkouts_for_the_last_unit_sell_it_once_when_the_second_commits_between_check_and_draw(
-        market, users, monkeypatch, app):
-    """Deterministic interleaving: the first checkout has checked sellability and stock; the second runs to
-    its commit before the first draws from the lots. The first then finds the lot empty."""
+        market, users, monkeypatch):
+    """Deterministic interleaving: the first checkout has checked sellability and priced its cart; at the named
+    point where it is about to lock its variants, the second runs to its commit. The first then finds the lot
+    empty and answers 409; nothing is sold twice."""
     honey = market.stocked(quantity=1)
     first, second = users.buyer(), users.buyer()
     market.add(first, honey.variant_id)
     market.add(second, honey.variant_id)
-    draw = services.draw_stock
+    lock_variants = stock.lock_variants
     answers = {}
 
-    def second_checks_out_meanwhile(order, lines):
-        if not answers:
+    def second_checks_out_meanwhile(variant_ids):
+        if "second" not in answers:
             answers["second"] = None
             thread = threading.Thread(target=lambda: answers.update(second=market.checkout(second)))
             thread.start()
             thread.join()
-        return draw(order, lines)
+        return lock_variants(variant_ids)
 
-    monkeypatch.setattr(services, "draw_stock", second_checks_out_meanwhile)
+    monkeypatch.setattr(stock, "lock_variants", second_checks_out_meanwhile)
 
     answers["first"] = market.checkout(first)
 
