@@ -94,3 +94,23 @@ def test_cash_collected_different_from_the_amount_due_is_recorded_and_flagged(ma
     assert response.json["cash_flagged"] is True
     after = market.order(buyer, order["id"]).json
     assert after["payment"]["flagged"] is True and after["payment"]["amount_captured"]["amount"] == due - 500
+
+
+def test_delivered_orders_are_completed_once_the_return_window_is_over(market, users, app):
+    honey = market.stocked()
+    buyer = users.buyer()
+    market.add(buyer, honey.variant_id)
+    order = market.checkout(buyer).json
+    parcel = order["coop_orders"][0]
+    ship(market, honey.seller, parcel["id"])
+    deliver(market, honey.seller.manager, parcel["id"])
+    runner = app.test_cli_runner()
+
+    within = runner.invoke(args=["orders", "complete"])
+    app.config["RETURN_WINDOW_DAYS"] = 0
+    after = runner.invoke(args=["orders", "complete"])
+    again = runner.invoke(args=["orders", "complete"])
+
+    assert "0 orders completed" in within.output
+    assert "1 orders completed" in after.output and "0 orders completed" in again.output
+    assert market.order(buyer, order["id"]).json["status"] == "completed"
