@@ -199,3 +199,21 @@ def test_a_payment_after_expiry_is_refunded_in_full_when_the_stock_is_gone(marke
         (order["totals"]["total"]["amount"], "pending")]
     refunds = localstripe.client.v1.refunds.list(params={"payment_intent": intent_id}).data
     assert [r.amount for r in refunds] == [order["totals"]["total"]["amount"]]
+
+
+def test_a_payment_intent_cancelled_at_stripe_cancels_the_unpaid_order_and_releases_its_stock_once(
+        market, users, localstripe):
+    honey = market.stocked(quantity=3)
+    buyer = users.buyer()
+    market.add(buyer, honey.variant_id, 3)
+    order = market.checkout(buyer, method="card").json
+    cancelled = paid_intent(order, status="canceled")
+
+    answers = [post_event(market.client, stripe_event("payment_intent.canceled", cancelled)).status_code
+               for _ in range(2)]
+
+    after = market.order(buyer, order["id"]).json
+    assert answers == [200, 200]
+    assert after["status"] == "cancelled" and after["payment"]["status"] == "cancelled"
+    assert [h["status"] for h in after["history"]] == ["pending_payment", "cancelled"]
+    assert market.lot_remaining(honey.lot_codes[0]) == 3
