@@ -15,7 +15,7 @@ from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, U
                             ProductImage, ProductVariant, StockLot)
 from catalog.presentation import display_options, present
 from catalog.sellability import covered_clause, publish_requirements, sellable_clause
-from catalog.signals import notify_products_changed
+from catalog.signals import lot_trace_providers, notify_products_changed
 from catalog.stock import available_by_variant, available_clause
 from cooperatives.models import Cooperative, Member
 from cooperatives.services import managed_cooperative_ids, manages
@@ -95,7 +95,7 @@ def get_product(product_id: int, *, viewer: User | None, day: date | None = None
 def trace_lot(user: User, lot_code: str) -> dict[str, Any]:
     """A lot, who produced it and for which product; 404 unless the user is an admin or manages its cooperative.
 
-    `order_lines` is empty until the orders package records which lines drew from which lot.
+    `order_lines` come from the providers registered in `catalog.signals.lot_trace_providers` (orders).
     """
     lot = db.session.scalar(
         select(StockLot).where(StockLot.lot_code == lot_code)
@@ -103,7 +103,7 @@ def trace_lot(user: User, lot_code: str) -> dict[str, Any]:
     visible = lot is not None and (user.role == Role.ADMIN or manages(user, lot.variant.product.cooperative_id))
     found(lot, visible=visible, what="lot")
     return {"lot": lot, "member": lot.member, "variant": lot.variant, "product": lot.variant.product,
-            "order_lines": []}
+            "order_lines": [row for provider in lot_trace_providers for row in provider(lot)]}
 
 
 # --- products --------------------------------------------------------------------------------------------------

@@ -29,3 +29,8 @@ def notify_products_changed(product_ids: list[int]) -> None:
 
 def _queue_for_reindex(product_ids: list[int], _error: BaseException) -> None:
     queue_updates(product_ids)
+
+
+# Functions lot -> [dict, ...] listing the order lines that drew from a lot (recall support). The orders package
+# registers one, so the catalog never imports orders.
+lot_trace_providers: list = []

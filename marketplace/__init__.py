@@ -57,11 +57,12 @@ def register_blueprints(app: Flask) -> None:
     from cooperatives import setup as cooperatives_setup
     from marketplace import audit, exchange_rates
     from marketplace.auth import routes as auth_routes
+    from orders import setup as orders_setup
     from orders.payments import setup as payments_setup
 
     for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
         api.register_blueprint(blueprint)
-    for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup):
+    for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup, orders_setup):
         package.register(app)
 
     @app.get("/api/docs/assets/<path:filename>")

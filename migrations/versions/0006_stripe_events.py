@@ -1,14 +1,14 @@
 """stripe events, stored once per event id
 
 Revision ID: 0006_stripe_events
-Revises: 0004_search
+Revises: 0005_orders
 """
 from alembic import op
 import sqlalchemy as sa
 import marketplace.dbtypes
 
 revision = '0006_stripe_events'
-down_revision = '0004_search'
+down_revision = '0005_orders'
 branch_labels = None
 depends_on = None
 
