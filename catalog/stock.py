@@ -93,6 +93,8 @@ def draw_from_lots(variant_id: int, quantity: int, *, day: date | None = None) -
         if not needed:
             break
     if needed:
+        # Undo the partial draw, so that a shortfall reported from this transaction counts these units as available.
+        restock_lots([(lot.id, units) for lot, units in drawn])
         raise _out_of_stock(variant_id, quantity)
     for lot, _ in drawn:
         db.session.expire(lot, ["quantity_remaining"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
+from marketplace.errors import ErrorSchema
 from orders.payments import schemas, webhooks
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payment providers' webhooks")
@@ -18,7 +19,7 @@ blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description
                  "description": "A Stripe event, read as raw bytes for the signature check."},
 )
 @blp.response(200, schemas.WebhookReceiptSchema)
-@blp.alt_response(400, description="`invalid_signature`: missing, forged or stale signature, or not an event")
+@blp.alt_response(400, schema=ErrorSchema, description="`invalid_signature`: missing, forged or stale signature, or not an event")
 def stripe_webhook():
     """Receive a Stripe event: verified, stored once, handled in the same transaction."""
     return webhooks.receive_event(request.get_data(), request.headers.get("Stripe-Signature"))
