@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 
 from catalog.services import SORTS
 from cooperatives.models import CERTIFICATION_KINDS, REGIONS
+from marketplace.ids import Id
 from marketplace.i18n import TranslatedSchema, pick
 from marketplace.money import BASE_CURRENCY
 from marketplace.pagination import PageArgsSchema
@@ -53,7 +54,7 @@ class ProductPatchSchema(Schema):
 
 
 class ProductCreateSchema(ProductPatchSchema):
-    cooperative_id = strict_int(1, 2**31 - 1, required=True)
+    cooperative_id = Id(required=True)
     category = fields.String(required=True, validate=validate.Length(min=1, max=60))
     name = fields.Nested(ProductNameSchema, required=True)
     description = fields.Nested(TranslatedSchema, required=True)
@@ -73,7 +74,7 @@ class ProductFilterSchema(PageArgsSchema):
 
     category = fields.String(validate=validate.Length(min=1, max=60),
                              metadata={"description": "a slug; a parent category includes its children"})
-    cooperative_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    cooperative_id = Id(strict=False)
     region = fields.String(validate=validate.OneOf(REGIONS), metadata={"description": "the origin region"})
     certification = fields.String(validate=validate.OneOf(CERTIFICATION_KINDS),
                                   metadata={"description": "a kind of valid certification covering the product"})
@@ -98,7 +99,7 @@ class ProductQuerySchema(ProductFilterSchema):
 class LotCreateSchema(Schema):
     lot_code = fields.String(required=True, validate=[validate.Length(min=1, max=64), CODE])
     quantity = strict_int(1, 1_000_000, required=True)
-    member_id = strict_int(1, 2**31 - 1, required=True)
+    member_id = Id(required=True)
     produced_on = fields.Date(required=True)
     best_before = fields.Date(required=True)
 

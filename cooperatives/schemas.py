@@ -12,6 +12,7 @@ from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, CO
                                  DISTRIBUTION_POLICIES, GENDERS, LEGAL_FORMS, MEMBER_ROLES, PAYOUT_METHODS, REGIONS,
                                  SECTORS)
 from marketplace.i18n import TranslatedSchema, pick
+from marketplace.ids import Id
 from marketplace.pagination import PageArgsSchema, page_schema
 
 COOPERATIVE_DECISIONS = ("verify", "reject", "suspend", "reinstate")
@@ -114,7 +115,7 @@ class ManagerInviteSchema(Schema):
 
 
 class UnionMembershipSchema(Schema):
-    union_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1),
+    union_id = Id(required=True, allow_none=True,
                               metadata={"description": "null leaves the current union"})
 
 
@@ -229,7 +230,7 @@ class CertificationSubmissionSchema(Schema):
     issuer = Text(required=True, validate=validate.Length(min=2, max=200))
     issued_on = fields.Date(required=True, validate=plausible_date)
     expires_on = fields.Date(load_default=None, allow_none=True)
-    product_ids = DelimitedList(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
+    product_ids = DelimitedList(Id(strict=False), load_default=list,
                                 metadata={"description": "comma-separated product ids; empty = all products"})
     document = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, at most 10 MB"})
 

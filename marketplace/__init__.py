@@ -8,6 +8,7 @@ import swagger_ui_bundle
 from flask import Flask, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 
+from marketplace import ids
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import UnsupportedMediaType, register_error_handlers
 from marketplace.extensions import api, db, limiter, migrate
@@ -36,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     INSTANCE_DIR.mkdir(exist_ok=True)
+    ids.register(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
     limiter.init_app(app)
