@@ -142,7 +142,7 @@ class CooperativeSchema(Schema):
     region = fields.String()
     province = fields.String()
     sector = fields.String()
-    founded_on = fields.Date()
+    founded_on = fields.Date(allow_none=True)
     description = fields.Dict(keys=fields.String(), values=fields.String())
     display_description = fields.Function(lambda cooperative: pick(cooperative.description),
                                           metadata={"type": "string"})
