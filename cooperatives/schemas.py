@@ -294,7 +294,8 @@ class CertificateCheckSchema(Schema):
     kind = fields.String()
     status = fields.Function(_effective_status, metadata={"type": "string"})
     expires_on = fields.Date(allow_none=True)
-    cooperative = fields.Nested(CooperativeRefSchema)
+    cooperative = fields.Nested(CooperativeRefSchema, attribute="holder", allow_none=True,
+                                metadata={"description": "the holder, when its cooperative is verified"})
 
 
 CooperativePageSchema = page_schema(CooperativeSchema, "CooperativePage")
