@@ -165,6 +165,11 @@ class CooperativeSummarySchema(Schema):
     region = fields.String()
 
 
+class ReasonSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
 class ProductSchema(Schema):
     id = fields.Integer()
     cooperative = fields.Nested(CooperativeSummarySchema)
@@ -175,6 +180,8 @@ class ProductSchema(Schema):
     origin_region = fields.String()
     status = fields.String(metadata={"description": "draft, published or unpublished"})
     sellable = fields.Boolean()
+    sellability_reasons = fields.List(fields.Nested(ReasonSchema), metadata={
+        "description": "shown to the product's managers and admins only: why it cannot be sold today"})
     variants = fields.List(fields.Nested(VariantSchema), attribute="active_variants")
     images = fields.List(fields.Nested(ImageSchema))
     certifications = fields.List(fields.Nested(CertificationBadgeSchema), attribute="shown_certifications")
