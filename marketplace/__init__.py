@@ -8,7 +8,7 @@ import swagger_ui_bundle
 from flask import Flask, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 
-from marketplace import ids
+from marketplace import cors, ids
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import UnsupportedMediaType, register_error_handlers
 from marketplace.extensions import api, db, limiter, migrate
@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
+    cors.register(app)
     app.before_request(refuse_unknown_body_types)
 
 

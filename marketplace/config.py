@@ -29,6 +29,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS": ("10", "failed sign-ins a minute for one e-mail from one address before 429"),
     "LOGIN_FAILURES_PER_ADDRESS": ("300", "failed sign-ins a minute from one address, any e-mails, before 429"),
     "LOGIN_FAILURES_PER_ACCOUNT": ("50", "failed sign-ins an hour for one e-mail, any addresses, before growing delays"),
+    "CORS_ORIGINS": ("", "comma-separated origins of browser clients allowed to call the API (none by default)"),
     "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
 }
 
