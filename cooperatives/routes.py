@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import send_file
 
-from cooperatives import certifications, multipart, services
-from cooperatives.schemas import (CertificateCheckSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
+from cooperatives import certifications, change_requests, multipart, services
+from cooperatives.schemas import (CertificateCheckSchema, ChangeDecisionSchema, ChangeQueueArgsSchema,
+                                  CooperativeChangePageSchema, CooperativeChangeSchema, EditedCooperativeSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
                                   CertificationPageSchema, CertificationQueueArgsSchema, CertificationSchema,
                                   CertificationSubmissionSchema, CooperativeCreateSchema,
                                   CooperativeDecisionSchema, CooperativeDetailSchema, CooperativeListArgsSchema,
@@ -51,10 +52,32 @@ def get_cooperative(cooperative_id):
 @blp.route("/cooperatives/<int:cooperative_id>", methods=["PATCH"])
 @auth_required(*MANAGER_OR_ADMIN)
 @blp.arguments(CooperativeUpdateSchema(partial=True))
-@blp.response(200, CooperativeDetailSchema)
+@blp.response(200, EditedCooperativeSchema)
+@blp.alt_response(202, schema=EditedCooperativeSchema,
+                  description="A verified cooperative's legal identifiers are held in `pending_change`")
 def update_cooperative(body, cooperative_id):
-    """Edit a cooperative; changing a legal identifier sends a verified cooperative back to pending."""
-    return services.update_cooperative(require_user(), cooperative_id, body)
+    """Edit a cooperative; a manager's correction of a verified cooperative's legal identifiers waits for an
+    administrator (202) while the verified identity stays in force."""
+    edited = change_requests.edit_cooperative(require_user(), cooperative_id, body)
+    return edited, 202 if edited.pending_change is not None else 200
+
+
+@blp.route("/admin/cooperative-changes", methods=["GET"])
+@auth_required(Role.ADMIN)
+@blp.arguments(ChangeQueueArgsSchema, location="query")
+@blp.response(200, CooperativeChangePageSchema)
+def cooperative_change_queue(args):
+    """Held corrections of verified cooperatives' legal identifiers (default pending), oldest first."""
+    return change_requests.change_queue(**args)
+
+
+@blp.route("/admin/cooperative-changes/<int:change_id>/decision", methods=["POST"])
+@auth_required(Role.ADMIN)
+@blp.arguments(ChangeDecisionSchema)
+@blp.response(200, CooperativeChangeSchema)
+def decide_cooperative_change(body, change_id):
+    """Approve (the corrections apply) or reject (a reason is required) a held change."""
+    return change_requests.decide_change(require_user(), change_id, **body)
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/managers", methods=["POST"])

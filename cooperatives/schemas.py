@@ -174,6 +174,41 @@ class CooperativeDetailSchema(CooperativeSchema):
         return CooperativeRefSchema(many=True).dump(members)
 
 
+# --- held changes of legal identifiers ----------------------------------------------------------------------------
+
+class CooperativeChangeSchema(Schema):
+    id = fields.Integer()
+    cooperative_id = fields.Integer()
+    changes = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "the legal identifiers as corrected"})
+    current = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "the values in force until the change is approved"})
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    requested_by = fields.Integer(attribute="requested_by_id", allow_none=True)
+    decided_by = fields.Integer(attribute="decided_by_id", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EditedCooperativeSchema(CooperativeDetailSchema):
+    pending_change = fields.Nested(CooperativeChangeSchema, allow_none=True, metadata={
+        "description": "the held change of legal identifiers (202), or null when everything applied (200)"})
+
+
+class ChangeQueueArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class ChangeDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_to_reject(self, data, **kwargs):
+        _reason_needed(data, unless="approve")
+
+
 class ManagerSchema(Schema):
     id = fields.Integer()
     email = fields.String()
@@ -299,6 +334,7 @@ class CertificateCheckSchema(Schema):
 
 
 CooperativePageSchema = page_schema(CooperativeSchema, "CooperativePage")
+CooperativeChangePageSchema = page_schema(CooperativeChangeSchema, "CooperativeChangePage")
 MemberPageSchema = page_schema(MemberSchema, "MemberPage")
 CertificationPageSchema = page_schema(CertificationSchema, "CertificationPage")
 QueuedCertificationPageSchema = page_schema(QueuedCertificationSchema, "QueuedCertificationPage")

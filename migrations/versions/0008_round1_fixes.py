@@ -1,4 +1,4 @@
-"""round-1 fixes: failed sign-ins counted in the database
+"""round-1 fixes: failed sign-ins counted in the database, held changes of cooperatives' legal identifiers
 
 Revision ID: 0008_round1_fixes
 Revises: 0004_search
@@ -25,6 +25,26 @@ def upgrade():
         batch_op.create_index('ix_login_failures_address_at', ['address', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_failures_at'), ['at'], unique=False)
 
+    op.create_table('cooperative_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cooperative_id', sa.Integer(), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_cooperative_changes_cooperative_id_cooperatives'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_cooperative_changes_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_cooperative_changes_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cooperative_changes'))
+    )
+    with op.batch_alter_table('cooperative_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cooperative_changes_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cooperative_changes_status'), ['status'], unique=False)
+
 
 def downgrade():
+    op.drop_table('cooperative_changes')
     op.drop_table('login_failures')

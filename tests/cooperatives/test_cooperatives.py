@@ -250,20 +250,6 @@ def test_a_manager_edits_the_description_without_leaving_verification(client, co
     assert response.json["display_description"] == "Nouvelle description"
 
 
-@pytest.mark.parametrize("change", [{"name": "Coopérative Renommée"}, {"registration_number": "RC 99/2020"},
-                                    {"ice": "999999999999999"}, {"legal_form": "union"}])
-def test_changing_a_legal_identifier_sends_a_verified_cooperative_back_to_pending(client, coop_factory, change):
-    cooperative, manager = coop_factory.verified()
-
-    response = client.patch(f"{API}/cooperatives/{cooperative['id']}", json=change, headers=manager.headers)
-
-    assert response.status_code == 200
-    assert response.json["status"] == "pending"
-    last = audit_of(client, coop_factory.admin, cooperative["id"])[0]
-    assert (last["from_state"], last["to_state"], last["reason"]) == ("verified", "pending",
-                                                                    "legal identifiers changed")
-
-
 def test_sending_the_same_legal_identifiers_again_changes_nothing(client, coop_factory):
     cooperative, manager = coop_factory.verified()
     response = client.patch(f"{API}/cooperatives/{cooperative['id']}",
@@ -340,12 +326,15 @@ def test_a_renamed_cooperative_announces_it_after_the_commit(app, client, coop_f
         received.append(("status", kwargs["from_state"], kwargs["to_state"]))
 
     with cooperative_updated.connected_to(on_updated), cooperative_status_changed.connected_to(on_status):
-        client.patch(f"{API}/cooperatives/{cooperative['id']}", json={"name": "Coopérative Atlas"},
-                     headers=manager.headers)
+        held = client.patch(f"{API}/cooperatives/{cooperative['id']}", json={"name": "Coopérative Atlas"},
+                            headers=manager.headers).json["pending_change"]
         client.patch(f"{API}/cooperatives/{cooperative['id']}", json={"phone": "0661000000"},
                      headers=manager.headers)
+        assert received == []
+        client.post(f"{API}/admin/cooperative-changes/{held['id']}/decision", json={"decision": "approve"},
+                    headers=coop_factory.admin.headers)
 
-    assert received == [("status", "verified", "pending"), ("updated", "Coopérative Atlas")]
+    assert received == [("updated", "Coopérative Atlas")]
 
 
 # --- managers ----------------------------------------------------------------------------------------------------
