@@ -1,11 +1,12 @@
 """HTTP API of cooperatives, members, unions and certifications: parse, authorise, call one use case, serialise."""
 from __future__ import annotations
 
-from flask import send_file
+from flask import current_app, send_file
 
-from cooperatives import certifications, change_requests, multipart, services
+from cooperatives import certifications, change_requests, multipart, services, unions
 from cooperatives.schemas import (CertificateCheckSchema, ChangeDecisionSchema, ChangeQueueArgsSchema,
-                                  CooperativeChangePageSchema, CooperativeChangeSchema, EditedCooperativeSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
+                                  CooperativeChangePageSchema, CooperativeChangeSchema, EditedCooperativeSchema,
+                                  JoinDecisionSchema, JoinRequestArgsSchema, JoinRequestPageSchema, JoinRequestSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
                                   CertificationPageSchema, CertificationQueueArgsSchema, CertificationSchema,
                                   CertificationSubmissionSchema, CooperativeCreateSchema,
                                   CooperativeDecisionSchema, CooperativeDetailSchema, CooperativeListArgsSchema,
@@ -92,10 +93,32 @@ def add_manager(body, cooperative_id):
 @blp.route("/cooperatives/<int:cooperative_id>/union", methods=["POST"])
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(UnionMembershipSchema)
-@blp.response(200, CooperativeDetailSchema)
+@blp.response(202, JoinRequestSchema)
+@blp.alt_response(200, schema=CooperativeDetailSchema, description="`union_id: null`: the cooperative left")
 def join_union(body, cooperative_id):
-    """Join a verified union (`union_id: null` leaves it)."""
-    return services.join_union(require_user(), cooperative_id, **body)
+    """Ask a verified union to take the cooperative in (its managers decide); `union_id: null` leaves it."""
+    if body["union_id"] is None:
+        cooperative = unions.leave_union(require_user(), cooperative_id)
+        return current_app.json.response(CooperativeDetailSchema().dump(cooperative))
+    return unions.ask_to_join(require_user(), cooperative_id, body["union_id"])
+
+
+@blp.route("/cooperatives/<int:cooperative_id>/join-requests", methods=["GET"])
+@auth_required(*MANAGER_OR_ADMIN)
+@blp.arguments(JoinRequestArgsSchema, location="query")
+@blp.response(200, JoinRequestPageSchema)
+def list_join_requests(args, cooperative_id):
+    """Requests to join this union (default pending), oldest first: for its managers and administrators."""
+    return unions.join_requests(require_user(), cooperative_id, **args)
+
+
+@blp.route("/cooperatives/<int:cooperative_id>/join-requests/<int:request_id>/decision", methods=["POST"])
+@auth_required(Role.COOPERATIVE)
+@blp.arguments(JoinDecisionSchema)
+@blp.response(200, JoinRequestSchema)
+def decide_join_request(body, cooperative_id, request_id):
+    """Accept (the cooperative joins) or refuse (a reason is required) a request, as a manager of the union."""
+    return unions.decide_join_request(require_user(), cooperative_id, request_id, **body)
 
 
 @blp.route("/admin/cooperatives", methods=["GET"])

@@ -116,7 +116,7 @@ class ManagerInviteSchema(Schema):
 
 class UnionMembershipSchema(Schema):
     union_id = Id(required=True, allow_none=True,
-                              metadata={"description": "null leaves the current union"})
+                  metadata={"description": "the union to ask to join (202, a join request); null leaves (200)"})
 
 
 class CooperativeRefSchema(Schema):
@@ -207,6 +207,34 @@ class ChangeDecisionSchema(Schema):
     @validates_schema
     def reason_is_required_to_reject(self, data, **kwargs):
         _reason_needed(data, unless="approve")
+
+
+# --- union join requests ------------------------------------------------------------------------------------------
+
+class JoinRequestSchema(Schema):
+    id = fields.Integer()
+    cooperative = fields.Nested(CooperativeRefSchema)
+    union_id = fields.Integer()
+    status = fields.String(metadata={"enum": ["pending", "accepted", "refused", "withdrawn"]})
+    requested_by = fields.Integer(attribute="requested_by_id", allow_none=True)
+    decided_by = fields.Integer(attribute="decided_by_id", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class JoinRequestArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="pending",
+                           validate=validate.OneOf(["pending", "accepted", "refused", "withdrawn"]))
+
+
+class JoinDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accept", "refuse"]))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_to_refuse(self, data, **kwargs):
+        _reason_needed(data, unless="accept")
 
 
 class ManagerSchema(Schema):
@@ -335,6 +363,7 @@ class CertificateCheckSchema(Schema):
 
 CooperativePageSchema = page_schema(CooperativeSchema, "CooperativePage")
 CooperativeChangePageSchema = page_schema(CooperativeChangeSchema, "CooperativeChangePage")
+JoinRequestPageSchema = page_schema(JoinRequestSchema, "JoinRequestPage")
 MemberPageSchema = page_schema(MemberSchema, "MemberPage")
 CertificationPageSchema = page_schema(CertificationSchema, "CertificationPage")
 QueuedCertificationPageSchema = page_schema(QueuedCertificationSchema, "QueuedCertificationPage")

@@ -371,28 +371,27 @@ def test_only_cooperative_accounts_become_managers(client, coop_factory, users, 
 
 # --- unions ------------------------------------------------------------------------------------------------------
 
-def test_a_cooperative_joins_a_verified_union_which_lists_its_members(client, coop_factory):
-    union, _ = coop_factory.verified(legal_form="union", name="Union des Coopératives d'Argane")
-    member, manager = coop_factory.verified(region="souss-massa")
-
-    response = client.post(f"{API}/cooperatives/{member['id']}/union", json={"union_id": union["id"]},
-                           headers=manager.headers)
-    union_detail = client.get(f"{API}/cooperatives/{union['id']}").json
-
-    assert response.status_code == 200 and response.json["union_id"] == union["id"]
-    assert union_detail["member_cooperatives"] == [{"id": member["id"], "name": member["name"],
-                                                    "region": "souss-massa"}]
+def join(client, union, union_manager, member, manager):
+    """Ask to join, and accept as the union's manager."""
+    asked = client.post(f"{API}/cooperatives/{member['id']}/union", json={"union_id": union["id"]},
+                        headers=manager.headers)
+    assert asked.status_code == 202, asked.json
+    accepted = client.post(f"{API}/cooperatives/{union['id']}/join-requests/{asked.json['id']}/decision",
+                           json={"decision": "accept"}, headers=union_manager.headers)
+    assert accepted.status_code == 200, accepted.json
 
 
 def test_leaving_a_union_with_null(client, coop_factory):
-    union, _ = coop_factory.verified(legal_form="union")
+    union, union_manager = coop_factory.verified(legal_form="union")
     member, manager = coop_factory.verified()
-    url = f"{API}/cooperatives/{member['id']}/union"
-    client.post(url, json={"union_id": union["id"]}, headers=manager.headers)
+    join(client, union, union_manager, member, manager)
+    assert [c["id"] for c in client.get(f"{API}/cooperatives/{union['id']}").json["member_cooperatives"]] == \
+        [member["id"]]
 
-    response = client.post(url, json={"union_id": None}, headers=manager.headers)
+    response = client.post(f"{API}/cooperatives/{member['id']}/union", json={"union_id": None},
+                           headers=manager.headers)
 
-    assert response.json["union_id"] is None
+    assert response.status_code == 200 and response.json["union_id"] is None
     assert client.get(f"{API}/cooperatives/{union['id']}").json["member_cooperatives"] == []
 
 
@@ -422,7 +421,7 @@ def test_a_union_cannot_join_a_union(client, coop_factory):
 def test_a_union_with_members_cannot_stop_being_a_union(client, coop_factory):
     union, union_manager = coop_factory.verified(legal_form="union")
     member, manager = coop_factory.verified()
-    client.post(f"{API}/cooperatives/{member['id']}/union", json={"union_id": union["id"]}, headers=manager.headers)
+    join(client, union, union_manager, member, manager)
 
     response = client.patch(f"{API}/cooperatives/{union['id']}", json={"legal_form": "cooperative"},
                             headers=union_manager.headers)
