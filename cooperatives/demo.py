@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from cooperatives import certifications, services, validators
+from cooperatives import certifications, services, unions, validators
 from cooperatives.models import Certification, Cooperative
 from marketplace.auth.models import User
 from marketplace.dbtypes import utcnow
@@ -221,9 +221,12 @@ def load_demo_cooperatives() -> None:
     admin = _user(ADMIN_EMAIL)
     created = {demo.key: _load_cooperative(demo, admin) for demo in DEMO_COOPERATIVES}
     for union_key, member_keys in UNION_MEMBERS.items():
+        union_manager = _user(next(d.manager for d in DEMO_COOPERATIVES if d.key == union_key))
         for member_key in member_keys:
             manager = _user(next(d.manager for d in DEMO_COOPERATIVES if d.key == member_key))
-            services.join_union(manager, created[member_key].id, union_id=created[union_key].id)
+            request = unions.ask_to_join(manager, created[member_key].id, created[union_key].id)
+            unions.decide_join_request(union_manager, created[union_key].id, request.id, decision="accept",
+                                       reason=None)
 
 
 def demo_cooperative_ids() -> dict[str, int]:
