@@ -27,8 +27,18 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Ice(fields.String):
+    """A Moroccan ICE, checked with its control digits, loaded as 15 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return validators.normalize_ice(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class PhoneNumber(fields.String):
-    """A Moroccan or African phone number, loaded as E.164."""
+    """A valid phone number (Moroccan when written without a country code), loaded as E.164."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -71,7 +81,7 @@ class CooperativeCreateSchema(Schema):
     legal_form = fields.String(load_default="cooperative", validate=validate.OneOf(LEGAL_FORMS))
     registration_number = Text(required=True, validate=validate.Regexp(
         validators.REGISTRATION_NUMBER_PATTERN, error="Letters, digits, spaces, dots, slashes and dashes (≤ 60)."))
-    ice = Text(required=True, validate=validate.Regexp(validators.ICE_PATTERN, error="An ICE is exactly 15 digits."))
+    ice = Ice(required=True, metadata={"description": "15 digits whose last 2 are control digits (mod 97)"})
     region = fields.String(required=True, validate=validate.OneOf(REGIONS))
     province = Text(required=True, validate=validate.Length(min=2, max=100))
     sector = fields.String(required=True, validate=validate.OneOf(SECTORS))

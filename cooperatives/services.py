@@ -281,7 +281,7 @@ def _checked_payout_account(method: str, account: str | None) -> str | None:
         if method == "mobile_wallet":
             if not account:
                 raise ValueError("A mobile wallet needs the member's phone number.")
-            return validators.normalize_phone(account)
+            return validators.normalize_wallet_number(account)
         if account:
             raise ValueError("Cash payouts take no account.")
         return None

@@ -17,7 +17,8 @@ _counter = itertools.count(1)
 
 
 def unique_ice() -> str:
-    return f"{next(_counter):015d}"
+    first_13 = f"{next(_counter):013d}"
+    return f"{first_13}{-int(first_13) * 100 % 97:02d}"  # the control digits make the ICE a multiple of 97
 
 
 def valid_rib(bank: str = "011", city: str = "780", account: str | None = None) -> str:
@@ -50,7 +51,7 @@ def cooperative_body(**overrides) -> dict:
         "founded_on": "2016-05-12",
         "description": {"fr": "Huile d'argan extraite à la main par des femmes.", "ar": "زيت أركان"},
         "contact_email": "contact@tifaouine.ma",
-        "phone": "0528 12 34 56",
+        "phone": "0528 23 45 67",
     }
     body.update(overrides)
     return body

@@ -22,7 +22,7 @@ def audit(client, admin, entity_type, entity_id):
 
 
 @pytest.mark.parametrize("change", [{"name": "Coopérative Tifaouine (corrigé)"}, {"registration_number": "RC 99/2020"},
-                                    {"ice": "999999999999999"}, {"legal_form": "union"}])
+                                    {"ice": "999999999999955"}, {"legal_form": "union"}])
 def test_a_correction_is_held_and_the_verified_identity_stays_in_force(client, coop_factory, change):
     cooperative, manager = coop_factory.verified()
 
@@ -63,7 +63,7 @@ def test_a_name_correction_leaves_the_products_on_sale_until_approved(client, co
 
 def test_a_rejection_needs_a_reason_and_changes_nothing(client, coop_factory):
     cooperative, manager = coop_factory.verified()
-    held = patch(client, cooperative["id"], {"ice": "999999999999999"}, manager).json["pending_change"]
+    held = patch(client, cooperative["id"], {"ice": "999999999999955"}, manager).json["pending_change"]
     admin = coop_factory.admin
 
     assert decide(client, admin, held["id"], "reject").status_code == 422

@@ -73,7 +73,9 @@ def test_registering_anonymously_is_a_401(client, table_counts):
     ("founded_on", "1850-01-01"),
     ("founded_on", "12/03/2015"),
     ("contact_email", "not-an-email"),
-    ("phone", "+33 6 12 34 56 78"),
+    ("ice", "001523876000041"),  # control digits do not match
+    ("phone", "+212 512345678"),  # no such Moroccan number
+    ("phone", "+221 123456"),
     ("phone", "12345"),
     ("phone", 612345678),
     ("name", ""),
@@ -261,7 +263,7 @@ def test_a_managers_edit_resubmits_a_rejected_cooperative(client, coop_factory):
     cooperative, manager = coop_factory.create()
     coop_factory.decide(cooperative["id"], "reject", "ICE does not match the register")
 
-    response = client.patch(f"{API}/cooperatives/{cooperative['id']}", json={"ice": "000000000000777"},
+    response = client.patch(f"{API}/cooperatives/{cooperative['id']}", json={"ice": "000000000000776"},
                             headers=manager.headers)
 
     assert response.json["status"] == "pending"
@@ -447,7 +449,7 @@ def test_joining_a_union_for_another_managers_cooperative_is_a_404(client, coop_
 
 
 @pytest.mark.parametrize("change", [{"ice": 123}, {"region": None}, {"founded_on": "tomorrow"},
-                                    {"description": {"ar": ""}}, {"phone": "+44 20 7946 0958"}, {"id": 9},
+                                    {"description": {"ar": ""}}, {"phone": "+234 0803 123"}, {"id": 9},
                                     {"verified_at": "2020-01-01T00:00:00Z"}, {"managers": []}])
 def test_bad_edits_are_422_and_change_nothing(client, coop_factory, change):
     cooperative, manager = coop_factory.verified()
