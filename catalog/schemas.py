@@ -81,7 +81,9 @@ class ProductFilterSchema(PageArgsSchema):
     min_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE),
                                metadata={"description": "MAD minor units, on the cheapest variant"})
     max_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE))
-    in_stock = fields.Boolean()
+    in_stock = fields.Boolean(metadata={
+        "description": "true: only products with a variant in stock today; false: only those with none; "
+                       "absent: both"})
 
     @validates_schema
     def price_range_is_ordered(self, data, **kwargs):
@@ -190,7 +192,13 @@ class ProductSchema(Schema):
 
 
 class ProductSummarySchema(ProductSchema):
-    """A product in a list: as the detail, with the first image only."""
+    """A product in a list: as the detail, with the first image only and the price of its cheapest variant."""
+
+    price_from = fields.Function(
+        lambda product: None if product.price_min is None else {"amount": product.price_min,
+                                                                "currency": BASE_CURRENCY},
+        allow_none=True, metadata={"type": "object", "nullable": True,
+                                   "description": "the cheapest active variant's price, in MAD minor units"})
 
     @post_dump
     def first_image_only(self, data, **kwargs):

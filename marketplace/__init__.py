@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import swagger_ui_bundle
-from flask import Flask, request, send_from_directory
+from flask import Flask, redirect, request, send_from_directory, url_for
 from flask.json.provider import DefaultJSONProvider
 
 from marketplace import cors, ids
@@ -65,6 +65,10 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     for package in (cooperatives_setup, catalog_setup, search_setup):
         package.register(app)
+
+    @app.get("/api/docs/")
+    def swagger_ui_with_slash():
+        return redirect(url_for("api-docs.openapi_swagger_ui"), code=308)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str):
