@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 
 from catalog.services import SORTS
 from cooperatives.models import CERTIFICATION_KINDS, REGIONS
+from marketplace.ids import Id
 from marketplace.i18n import TranslatedSchema, pick
 from marketplace.money import BASE_CURRENCY
 from marketplace.pagination import PageArgsSchema
@@ -53,7 +54,7 @@ class ProductPatchSchema(Schema):
 
 
 class ProductCreateSchema(ProductPatchSchema):
-    cooperative_id = strict_int(1, 2**31 - 1, required=True)
+    cooperative_id = Id(required=True)
     category = fields.String(required=True, validate=validate.Length(min=1, max=60))
     name = fields.Nested(ProductNameSchema, required=True)
     description = fields.Nested(TranslatedSchema, required=True)
@@ -73,14 +74,16 @@ class ProductFilterSchema(PageArgsSchema):
 
     category = fields.String(validate=validate.Length(min=1, max=60),
                              metadata={"description": "a slug; a parent category includes its children"})
-    cooperative_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    cooperative_id = Id(strict=False)
     region = fields.String(validate=validate.OneOf(REGIONS), metadata={"description": "the origin region"})
     certification = fields.String(validate=validate.OneOf(CERTIFICATION_KINDS),
                                   metadata={"description": "a kind of valid certification covering the product"})
     min_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE),
                                metadata={"description": "MAD minor units, on the cheapest variant"})
     max_price = fields.Integer(validate=validate.Range(min=0, max=MAX_PRICE))
-    in_stock = fields.Boolean()
+    in_stock = fields.Boolean(metadata={
+        "description": "true: only products with a variant in stock today; false: only those with none; "
+                       "absent: both"})
 
     @validates_schema
     def price_range_is_ordered(self, data, **kwargs):
@@ -98,7 +101,7 @@ class ProductQuerySchema(ProductFilterSchema):
 class LotCreateSchema(Schema):
     lot_code = fields.String(required=True, validate=[validate.Length(min=1, max=64), CODE])
     quantity = strict_int(1, 1_000_000, required=True)
-    member_id = strict_int(1, 2**31 - 1, required=True)
+    member_id = Id(required=True)
     produced_on = fields.Date(required=True)
     best_before = fields.Date(required=True)
 
@@ -164,6 +167,11 @@ class CooperativeSummarySchema(Schema):
     region = fields.String()
 
 
+class ReasonSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
 class ProductSchema(Schema):
     id = fields.Integer()
     cooperative = fields.Nested(CooperativeSummarySchema)
@@ -174,6 +182,8 @@ class ProductSchema(Schema):
     origin_region = fields.String()
     status = fields.String(metadata={"description": "draft, published or unpublished"})
     sellable = fields.Boolean()
+    sellability_reasons = fields.List(fields.Nested(ReasonSchema), metadata={
+        "description": "shown to the product's managers and admins only: why it cannot be sold today"})
     variants = fields.List(fields.Nested(VariantSchema), attribute="active_variants")
     images = fields.List(fields.Nested(ImageSchema))
     certifications = fields.List(fields.Nested(CertificationBadgeSchema), attribute="shown_certifications")
@@ -182,7 +192,13 @@ class ProductSchema(Schema):
 
 
 class ProductSummarySchema(ProductSchema):
-    """A product in a list: as the detail, with the first image only."""
+    """A product in a list: as the detail, with the first image only and the price of its cheapest variant."""
+
+    price_from = fields.Function(
+        lambda product: None if product.price_min is None else {"amount": product.price_min,
+                                                                "currency": BASE_CURRENCY},
+        allow_none=True, metadata={"type": "object", "nullable": True,
+                                   "description": "the cheapest active variant's price, in MAD minor units"})
 
     @post_dump
     def first_image_only(self, data, **kwargs):

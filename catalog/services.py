@@ -14,10 +14,10 @@ from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
 from catalog.presentation import display_options, present
-from catalog.sellability import covered_clause, publish_requirements, sellable_clause
+from catalog.sellability import covered_clause, publish_requirements, sellability_reasons, sellable_clause
 from catalog.signals import lot_trace_providers, notify_products_changed
 from catalog.stock import available_by_variant, available_clause
-from cooperatives.models import Cooperative, Member
+from cooperatives.models import Cooperative, CooperativeStatus, Member
 from cooperatives.services import managed_cooperative_ids, manages
 from marketplace.audit import change_state
 from marketplace.auth.models import Role, User
@@ -27,6 +27,9 @@ from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.transaction import after_commit, on_rollback, unit_of_work
+
+# A cooperative may prepare drafts, variants, images and lots while it waits for verification.
+CATALOGUE_PREPARING_STATUSES = (CooperativeStatus.PENDING, CooperativeStatus.VERIFIED)
 
 SORTS = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
@@ -88,6 +91,8 @@ def get_product(product_id: int, *, viewer: User | None, day: date | None = None
     product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
     if product is not None:
         present([product], day)
+        if _may_manage(viewer, product):
+            _explain_sellability(product, day)
     return found(product, visible=product is not None and (product.sellable or _may_manage(viewer, product)),
                  what="product")
 
@@ -146,19 +151,27 @@ def _shown(product_id: int) -> Product:
     """The product as GET /products/{id} shows it to its manager."""
     product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
     present([product], today())
+    _explain_sellability(product, today())
     return product
 
 
+def _explain_sellability(product: Product, day: date) -> None:
+    """For its managers and admins: why the product cannot be sold today (empty when it can)."""
+    product.sellability_reasons = sellability_reasons(product, day)
+
+
 def create_product(user: User, data: dict[str, Any]) -> Product:
-    """Create a draft for a verified cooperative the user manages (409 `cooperative_not_verified` otherwise)."""
+    """Create a draft for a cooperative the user manages that is verified or awaiting verification (409
+    `cooperative_not_verified` when rejected or suspended); only publishing needs it verified."""
     with unit_of_work():
         cooperative = db.session.get(Cooperative, data["cooperative_id"])
         if cooperative is None or not manages(user, cooperative.id):
             raise ValidationFailed(message="You do not manage this cooperative.",
                                    details={"cooperative_id": ["No cooperative of yours has this id."]})
-        if not cooperative.is_verified:
+        if cooperative.status not in CATALOGUE_PREPARING_STATUSES:
             raise Conflict(CatalogError.COOPERATIVE_NOT_VERIFIED,
-                           "Only a verified cooperative can list products.", {"cooperative_id": cooperative.id})
+                           "A rejected or suspended cooperative cannot add products.",
+                           {"cooperative_id": cooperative.id})
         category = _leaf_category(data["category"])
         variants = data.get("variants", [])
         _ensure_skus_free([v["sku"] for v in variants])
@@ -188,10 +201,16 @@ def update_product(user: User, product_id: int, changes: dict[str, Any]) -> Prod
 
 
 def publish_product(user: User, product_id: int, *, day: date | None = None) -> Product:
-    """Publish, or 409 `publish_requirements_unmet` listing every unmet requirement."""
+    """Publish, or 409 `publish_requirements_unmet` listing every unmet requirement; for a product already
+    published, 409 `not_sellable` with the reasons it cannot be sold (certificate revoked, cooperative suspended…)."""
     with unit_of_work():
         product = _managed_product(user, product_id, lock=True)
-        if product.status != PUBLISHED:
+        if product.status == PUBLISHED:
+            reasons = sellability_reasons(product, day or today())
+            if reasons:
+                raise Conflict(CatalogError.NOT_SELLABLE, "The product is published but cannot be sold.",
+                               {"reasons": reasons})
+        else:
             reasons = publish_requirements(product, day or today())
             if reasons:
                 raise Conflict(CatalogError.PUBLISH_REQUIREMENTS_UNMET, "The product cannot be published yet.",

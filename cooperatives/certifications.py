@@ -1,13 +1,14 @@
 """Use cases of certifications: submission with its document, the administrators' decisions, public checks."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from cooperatives import documents
@@ -30,6 +31,8 @@ CERTIFICATION_DECISIONS = {
     "reject": (CertificationStatus.SUBMITTED, CertificationStatus.REJECTED),
     "revoke": (CertificationStatus.VERIFIED, CertificationStatus.REVOKED),
 }
+# Statuses of a certification whose cooperative holds (or held) its number: "expired" is a verified row.
+NUMBER_HOLDING_STATUSES = (CertificationStatus.SUBMITTED, CertificationStatus.VERIFIED, CertificationStatus.REVOKED)
 # Which row the public check shows when several share a number: the most meaningful to a buyer first.
 _CHECK_PREFERENCE = (CertificationStatus.VERIFIED, CertificationStatus.EXPIRED, CertificationStatus.REVOKED,
                      CertificationStatus.SUBMITTED, CertificationStatus.REJECTED)
@@ -110,6 +113,8 @@ def decide_certification(admin: User, certification_id: int, *, decision: str, r
             raise Conflict(CooperativeError.CERTIFICATE_EXPIRED,
                            f"This certificate expired on {certification.expires_on.isoformat()}.",
                            {"expires_on": certification.expires_on.isoformat()})
+        if target == CertificationStatus.VERIFIED:
+            _ensure_no_other_holder(certification)
         from_state = certification.status
         change_state(certification, target, allowed=CERTIFICATION_TRANSITIONS, from_states={source},
                      actor_id=admin.id, reason=reason)
@@ -119,14 +124,29 @@ def decide_certification(admin: User, certification_id: int, *, decision: str, r
     return certification
 
 
-def check_certificate(number: str) -> Certification:
+@dataclass(frozen=True)
+class CertificateCheck:
+    """A certification as the public check shows it: its holder only when that cooperative is verified."""
+
+    certification: Certification
+
+    def __getattr__(self, name: str):
+        return getattr(self.certification, name)
+
+    @property
+    def holder(self) -> Cooperative | None:
+        cooperative = self.certification.cooperative
+        return cooperative if cooperative.is_verified else None
+
+
+def check_certificate(number: str) -> CertificateCheck:
     """The public truth about a certificate number; a verified row wins when several share the number."""
     rows = db.session.scalars(select(Certification).where(func.upper(Certification.number) == number.upper())
                               .options(selectinload(Certification.cooperative))).all()
     day = today()
     best = min(rows, default=None,
                key=lambda row: (_CHECK_PREFERENCE.index(row.effective_status(day)), -row.id))
-    return found(best, what="certificate number")
+    return CertificateCheck(found(best, what="certificate number"))
 
 
 def expiring_certifications(*, within_days: int) -> list[Certification]:
@@ -146,11 +166,27 @@ def _ensure_own_products(cooperative_id: int, product_ids: list[int]) -> None:
                                {"product_ids": [f"Not products of this cooperative: {foreign}."]})
 
 
-def _ensure_number_free(kind: str, number: str, cooperative_id: int) -> None:
-    taken = db.session.scalar(select(Certification.id).where(
+def _other_holder(kind: str, number: str, cooperative_id: int) -> Certification | None:
+    """Another cooperative's certification holding this number of this kind: submitted, verified (or expired) or
+    revoked; only a rejected submission leaves a number free."""
+    return db.session.scalar(select(Certification).where(
         Certification.kind == kind, func.upper(Certification.number) == number.upper(),
-        Certification.cooperative_id != cooperative_id,
-        or_(Certification.status == CertificationStatus.SUBMITTED, Certification.valid_on(today()))).limit(1))
-    if taken is not None:
+        Certification.cooperative_id != cooperative_id, Certification.status.in_(NUMBER_HOLDING_STATUSES))
+        .order_by(Certification.id).limit(1))
+
+
+def _ensure_number_free(kind: str, number: str, cooperative_id: int) -> None:
+    if _other_holder(kind, number, cooperative_id) is not None:
         raise Conflict(CooperativeError.CERTIFICATE_NUMBER_TAKEN,
-                       "Another cooperative holds this certificate number.", {"number": ["Already registered."]})
+                       "Another cooperative holds or held this certificate number.",
+                       {"number": ["Already registered to another cooperative."]})
+
+
+def _ensure_no_other_holder(certification: Certification) -> None:
+    """Before verifying: tell the administrator who else holds the number (submissions made at the same moment)."""
+    other = _other_holder(certification.kind, certification.number, certification.cooperative_id)
+    if other is not None:
+        raise Conflict(CooperativeError.CERTIFICATE_NUMBER_TAKEN,
+                       f"Cooperative {other.cooperative_id} also claims this number; decide that one first.",
+                       {"held_by": {"certification_id": other.id, "cooperative_id": other.cooperative_id,
+                                    "status": other.status}})

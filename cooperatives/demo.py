@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from cooperatives import certifications, services, validators
+from cooperatives import certifications, services, unions, validators
 from cooperatives.models import Certification, Cooperative
 from marketplace.auth.models import User
 from marketplace.dbtypes import utcnow
@@ -54,14 +54,14 @@ FATIMA, YOUSSEF, KHADIJA = "fatima@cooperative.test", "youssef@cooperative.test"
 
 DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
     DemoCooperative(
-        "harissa-mohammedia", FATIMA, "Coopérative Féminine Oued Maleh", "001523876000042", "casablanca-settat",
+        "harissa-mohammedia", FATIMA, "Coopérative Féminine Oued Maleh", "001523876000032", "casablanca-settat",
         "Mohammedia", "food_processing", date(2012, 3, 8),
         {"fr": "Des femmes de la vallée de l'Oued Maleh préparent une harissa au piment séché au soleil.",
          "ar": "تعاونية نسائية بوادي المالح تحضر الهريسة التقليدية بالفلفل المجفف تحت الشمس."},
         members=7, women_share=1.0,
         certifications=(_onssa("AS.13.241.2018", date(2018, 4, 10), province="Casablanca-Settat"),)),
     DemoCooperative(
-        "argan-taroudant", FATIMA, "Coopérative Tifaouine d'Argan", "002114587000031", "souss-massa", "Taroudant",
+        "argan-taroudant", FATIMA, "Coopérative Tifaouine d'Argan", "002114587000060", "souss-massa", "Taroudant",
         "argan", date(2009, 6, 1),
         {"fr": "Huile d'argan alimentaire et cosmétique, concassée à la main par les femmes de Taroudant.",
          "ar": "زيت أركان غذائي وتجميلي تكسره نساء تارودانت يدويا."},
@@ -70,7 +70,7 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
                         DemoCertification("igp", "IGP-ARG-0412", "Normacert", date(2019, 1, 15), "verified",
                                           expires_in_days=420))),
     DemoCooperative(
-        "argan-tiznit", FATIMA, "Coopérative Tafyoucht", "002376104000057", "souss-massa", "Tiznit", "argan",
+        "argan-tiznit", FATIMA, "Coopérative Tafyoucht", "002376104000022", "souss-massa", "Tiznit", "argan",
         date(2011, 11, 2),
         {"fr": "Coopérative de femmes de Tiznit : huile d'argan et amlou.",
          "ar": "تعاونية نسائية بتيزنيت: زيت أركان وأملو."},
@@ -79,33 +79,33 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
                         DemoCertification("organic", "MA-BIO-140-2231", "Ecocert", date(2023, 2, 1), "verified",
                                           expires_in_days=21))),
     DemoCooperative(
-        "amlou-agadir", FATIMA, "Coopérative Amlou Ida Outanane", "002598311000068", "souss-massa",
+        "amlou-agadir", FATIMA, "Coopérative Amlou Ida Outanane", "002598311000077", "souss-massa",
         "Agadir Ida-Outanane", "food_processing", date(2014, 4, 17),
         {"fr": "Amlou aux amandes, miel et huile d'argan, préparé à Imouzzer.",
          "ar": "أملو باللوز والعسل وزيت أركان من إموزار."},
         members=4, women_share=0.75,
         certifications=(_onssa("AS.01.377.2019", date(2019, 10, 1), province="Agadir"),)),
     DemoCooperative(
-        "couscous-khemisset", FATIMA, "Coopérative Nisae Zemmour", "001987452000019", "rabat-sale-kenitra",
+        "couscous-khemisset", FATIMA, "Coopérative Nisae Zemmour", "001987452000069", "rabat-sale-kenitra",
         "Khémisset", "food_processing", date(2013, 1, 21),
         {"fr": "Couscous roulé à la main, orge et blé dur du pays Zemmour.",
          "ar": "كسكس مفتول باليد من الشعير والقمح الصلب."},
         members=6, women_share=1.0,
         certifications=(_onssa("AS.26.088.2020", date(2020, 2, 14), province="Khémisset"),)),
     DemoCooperative(
-        "argan-union", FATIMA, "Union des Coopératives d'Argane du Souss", "003001257000083", "souss-massa",
+        "argan-union", FATIMA, "Union des Coopératives d'Argane du Souss", "003001257000055", "souss-massa",
         "Agadir Ida-Outanane", "argan", date(2015, 7, 9),
         {"fr": "Union de coopératives d'argan : mutualisation du conditionnement et de la vente.",
          "ar": "اتحاد تعاونيات الأركان لتثمين وتسويق المنتوج."},
         members=3, women_share=0.67, legal_form="union"),
     DemoCooperative(
-        "jewelers-dar-bouazza", YOUSSEF, "Coopérative Jeunes Bijoutiers de Dar Bouazza", "002845963000024",
+        "jewelers-dar-bouazza", YOUSSEF, "Coopérative Jeunes Bijoutiers de Dar Bouazza", "002845963000071",
         "casablanca-settat", "Nouaceur", "jewelry", date(2019, 9, 30),
         {"fr": "Jeunes bijoutiers : or et argent, conception 3D et bijoux en coquillages.",
          "ar": "شباب صاغة: ذهب وفضة وتصميم ثلاثي الأبعاد وحلي من الأصداف."},
         members=5, women_share=0.4),
     DemoCooperative(
-        "saffron-taliouine", YOUSSEF, "Coopérative Souktana du Safran", "001765230000046", "souss-massa",
+        "saffron-taliouine", YOUSSEF, "Coopérative Souktana du Safran", "001765230000031", "souss-massa",
         "Taroudant", "agriculture", date(2008, 10, 12),
         {"fr": "Safran de Taliouine cueilli à l'aube et séché à l'ombre.",
          "ar": "زعفران تالوين يقطف فجرا ويجفف في الظل."},
@@ -113,7 +113,7 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
         certifications=(_onssa("AS.53.204.2015", date(2015, 11, 5), province="Taroudant"),
                         DemoCertification("aop", "AOP-SAF-TAL-007", "Normacert", date(2012, 3, 1), "verified"))),
     DemoCooperative(
-        "dates-errachidia", YOUSSEF, "Coopérative Majhoul Tafilalet", "002233718000052", "draa-tafilalet",
+        "dates-errachidia", YOUSSEF, "Coopérative Majhoul Tafilalet", "002233718000043", "draa-tafilalet",
         "Errachidia", "agriculture", date(2010, 2, 25),
         {"fr": "Dattes Majhoul de l'oasis du Tafilalet, triées et conditionnées sur place.",
          "ar": "تمور المجهول من واحات تافيلالت."},
@@ -123,26 +123,26 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
                         DemoCertification("organic", "MA-BIO-140-1187", "Ecocert", date(2021, 6, 1), "expired",
                                           expires_in_days=-40))),
     DemoCooperative(
-        "pottery-safi", YOUSSEF, "Coopérative des Potiers de Safi", "001456879000037", "marrakech-safi", "Safi",
+        "pottery-safi", YOUSSEF, "Coopérative des Potiers de Safi", "001456879000095", "marrakech-safi", "Safi",
         "handicraft", date(2007, 5, 14),
         {"fr": "Poterie émaillée de la colline des potiers de Safi.",
          "ar": "فخار مزجج من تل الخزافين بآسفي."},
         members=5, women_share=0.2),
     DemoCooperative(
-        "leather-fes", YOUSSEF, "Coopérative des Tanneurs Chouara", "001398254000075", "fes-meknes", "Fès",
+        "leather-fes", YOUSSEF, "Coopérative des Tanneurs Chouara", "001398254000027", "fes-meknes", "Fès",
         "handicraft", date(2006, 4, 3),
         {"fr": "Maroquinerie en cuir tanné aux végétaux dans la médina de Fès.",
          "ar": "مصنوعات جلدية مدبوغة بالنباتات في مدينة فاس العتيقة."},
         members=6, women_share=0.33),
     DemoCooperative(
-        "olive-oil-ouezzane", YOUSSEF, "Coopérative Zitoun Ouezzane", "002467390000011", "tanger-tetouan-al-hoceima",
+        "olive-oil-ouezzane", YOUSSEF, "Coopérative Zitoun Ouezzane", "002467390000070", "tanger-tetouan-al-hoceima",
         "Ouezzane", "agriculture", date(2012, 12, 1),
         {"fr": "Huile d'olive vierge extra pressée à froid dans les collines d'Ouezzane.",
          "ar": "زيت زيتون بكر ممتاز معصور على البارد من تلال وزان."},
         members=5, women_share=0.4,
         certifications=(_onssa("AS.45.063.2019", date(2019, 11, 20), province="Ouezzane"),)),
     DemoCooperative(
-        "honey-imouzzer", KHADIJA, "Coopérative Apicole Imouzzer", "002689145000029", "souss-massa",
+        "honey-imouzzer", KHADIJA, "Coopérative Apicole Imouzzer", "002689145000010", "souss-massa",
         "Agadir Ida-Outanane", "beekeeping", date(2010, 3, 19),
         {"fr": "Miel de thym et d'euphorbe des ruchers d'Imouzzer Ida Outanane.",
          "ar": "عسل الزعتر والدغموس من مناحل إموزار إداوتنان."},
@@ -151,26 +151,26 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
                                           "revoked"),
                         _onssa("AS.01.512.2021", date(2021, 4, 12), province="Agadir"))),
     DemoCooperative(
-        "honey-tiznit", KHADIJA, "Coopérative Nahla Tiznit", "002711983000064", "souss-massa", "Tiznit",
+        "honey-tiznit", KHADIJA, "Coopérative Nahla Tiznit", "002711983000013", "souss-massa", "Tiznit",
         "beekeeping", date(2016, 8, 8),
         {"fr": "Apicultrices de l'Anti-Atlas : miel de jujubier et d'euphorbe.",
          "ar": "نحالات الأطلس الصغير: عسل السدر والدغموس."},
         members=4, women_share=1.0,
         certifications=(_onssa("AS.61.207.2020", date(2020, 5, 5), province="Tiznit"),)),
     DemoCooperative(
-        "rugs-azilal", KHADIJA, "Coopérative Tislit des Tapis d'Azilal", "001876542000098", "beni-mellal-khenifra",
+        "rugs-azilal", KHADIJA, "Coopérative Tislit des Tapis d'Azilal", "001876542000055", "beni-mellal-khenifra",
         "Azilal", "textile", date(2011, 6, 6),
         {"fr": "Tapis d'Azilal tissés en laine naturelle par les femmes du Haut Atlas.",
          "ar": "زرابي أزيلال منسوجة من الصوف الطبيعي بأيادي نساء الأطلس الكبير."},
         members=7, women_share=1.0),
     DemoCooperative(
-        "basketry-sale", KHADIJA, "Coopérative Doum de Salé", "001634729000015", "rabat-sale-kenitra", "Salé",
+        "basketry-sale", KHADIJA, "Coopérative Doum de Salé", "001634729000033", "rabat-sale-kenitra", "Salé",
         "handicraft", date(2015, 2, 10),
         {"fr": "Vannerie en feuilles de doum et en osier.",
          "ar": "منتوجات الدوم والسمار التقليدية."},
         members=4, women_share=0.75),
     DemoCooperative(
-        "prickly-pear-sidi-ifni", KHADIJA, "Coopérative Aknari Aït Baamrane", "002950364000033",
+        "prickly-pear-sidi-ifni", KHADIJA, "Coopérative Aknari Aït Baamrane", "002950364000064",
         "guelmim-oued-noun", "Sidi Ifni", "food_processing", date(2017, 7, 7),
         {"fr": "Confiture et huile de pépins de figue de Barbarie d'Aït Baamrane.",
          "ar": "مربى وزيت بذور الصبار من آيت باعمران."},
@@ -178,13 +178,13 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
         certifications=(_onssa("AS.81.009.2022", date(2022, 3, 1), outcome="rejected", province="Guelmim"),
                         _onssa("AS.81.014.2024", date(2024, 9, 15), outcome="submitted", province="Guelmim"))),
     DemoCooperative(
-        "poultry-berkane", KHADIJA, "Coopérative Tadamoun des Éleveurs de Berkane", "003112845000047", "oriental",
+        "poultry-berkane", KHADIJA, "Coopérative Tadamoun des Éleveurs de Berkane", "003112845000096", "oriental",
         "Berkane", "livestock", date(2021, 1, 12),
         {"fr": "Élevage de poulets beldi et de pigeons en plein air.",
          "ar": "تربية الدجاج البلدي والحمام في الهواء الطلق."},
         members=3, women_share=0.33, outcome="pending"),
     DemoCooperative(
-        "shell-jewelry-dakhla", YOUSSEF, "Coopérative Sadaf Bijoux Marins", "003245670000082",
+        "shell-jewelry-dakhla", YOUSSEF, "Coopérative Sadaf Bijoux Marins", "003245670000008",
         "dakhla-oued-ed-dahab", "Oued Ed-Dahab", "jewelry", date(2022, 5, 30),
         {"fr": "Bijoux en coquillages et nacre de la baie de Dakhla.",
          "ar": "حلي من الأصداف والصدف من خليج الداخلة."},
@@ -192,13 +192,13 @@ DEMO_COOPERATIVES: tuple[DemoCooperative, ...] = (
         certifications=(DemoCertification("label_agricole", "LA-DAK-2023-05", "Normacert", date(2023, 5, 1),
                                           "submitted"),)),
     DemoCooperative(
-        "argan-essaouira", FATIMA, "Coopérative Argan Mogador", "002019836000056", "marrakech-safi", "Essaouira",
+        "argan-essaouira", FATIMA, "Coopérative Argan Mogador", "002019836000059", "marrakech-safi", "Essaouira",
         "argan", date(2010, 9, 9),
         {"fr": "Huile d'argan de la région d'Essaouira (suspendue le temps d'un contrôle).",
          "ar": "زيت أركان من منطقة الصويرة."},
         members=3, women_share=1.0, outcome="suspended"),
     DemoCooperative(
-        "textile-casablanca", KHADIJA, "Coopérative Nour Textile", "003367215000090", "casablanca-settat",
+        "textile-casablanca", KHADIJA, "Coopérative Nour Textile", "003367215000094", "casablanca-settat",
         "Casablanca", "textile", date(2023, 2, 2),
         {"fr": "Broderie et confection à Hay Mohammadi.", "ar": "طرز وخياطة بالحي المحمدي."},
         members=3, women_share=1.0, outcome="rejected"),
@@ -221,9 +221,12 @@ def load_demo_cooperatives() -> None:
     admin = _user(ADMIN_EMAIL)
     created = {demo.key: _load_cooperative(demo, admin) for demo in DEMO_COOPERATIVES}
     for union_key, member_keys in UNION_MEMBERS.items():
+        union_manager = _user(next(d.manager for d in DEMO_COOPERATIVES if d.key == union_key))
         for member_key in member_keys:
             manager = _user(next(d.manager for d in DEMO_COOPERATIVES if d.key == member_key))
-            services.join_union(manager, created[member_key].id, union_id=created[union_key].id)
+            request = unions.ask_to_join(manager, created[member_key].id, created[union_key].id)
+            unions.decide_join_request(union_manager, created[union_key].id, request.id, decision="accept",
+                                       reason=None)
 
 
 def demo_cooperative_ids() -> dict[str, int]:
@@ -308,7 +311,7 @@ def _rib(seed: int) -> str:
 
 
 def _phone(digits: str, *, landline: bool = False) -> str:
-    return f"+212{'5' if landline else '6'}{digits[-8:]}"
+    return f"+21252{digits[-7:]}" if landline else f"+2126{digits[-8:]}"
 
 
 def _load_certification(manager: User, admin: User, cooperative: Cooperative, demo: DemoCertification) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image
+from pypdf import PdfReader
 
 from cooperatives.errors import CooperativeError
 from marketplace.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -37,7 +38,8 @@ class CheckedDocument:
 
 
 def read_document(stream: BinaryIO, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> CheckedDocument:
-    """Read an upload and tell its type from its bytes: a PDF, or a JPEG or PNG that Pillow can open."""
+    """Read an upload and tell its type from its bytes: a PDF that pypdf can read, or a JPEG or PNG that Pillow
+    can open."""
     content = read_limited(stream, max_bytes, PayloadTooLarge(
         CooperativeError.DOCUMENT_TOO_LARGE, f"The document is larger than {max_bytes} bytes.",
         {"document": [f"At most {max_bytes // (1024 * 1024)} MB."]}))
@@ -45,6 +47,8 @@ def read_document(stream: BinaryIO, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> C
         if content.startswith(magic):
             if image_format:
                 _check_image(content, image_format)
+            else:
+                _check_pdf(content)
             return CheckedDocument(content, content_type, extension)
     raise UnsupportedMediaType(CooperativeError.DOCUMENT_TYPE_NOT_ALLOWED,
                                "The document is not a PDF, JPEG or PNG file.",
@@ -78,6 +82,21 @@ def document_file(private_root: Path, relative: str) -> Path:
 
 def delete_document(private_root: Path, relative: str) -> None:
     document_file(private_root, relative).unlink(missing_ok=True)
+
+
+def _check_pdf(content: bytes) -> None:
+    """Parse the whole document with pypdf: every page and its content must be readable, and not locked."""
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        readable = not reader.is_encrypted and len(reader.pages) > 0
+        for page in reader.pages if readable else ():
+            if "/Contents" in page and page.get_contents() is None:  # pypdf only warns of a missing object
+                readable = False
+    except Exception:  # pypdf reports damaged files with many exception types (PdfReadError, ValueError, KeyError…)
+        readable = False
+    if not readable:
+        raise ValidationFailed(CooperativeError.DOCUMENT_CORRUPT, "The PDF could not be read.",
+                               {"document": ["The PDF is damaged, truncated, empty or password-protected."]})
 
 
 def _check_image(content: bytes, image_format: str) -> None:

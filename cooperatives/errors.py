@@ -12,6 +12,8 @@ class CooperativeError(StrEnum):
     UNION_CANNOT_JOIN_UNION = "union_cannot_join_union"
     MEMBER_ALREADY_LEFT = "member_already_left"
     UNION_HAS_MEMBERS = "union_has_members"
+    ALREADY_IN_UNION = "already_in_union"
+    COOPERATIVE_NOT_ACTIVE = "cooperative_not_active"
     DOCUMENT_TOO_LARGE = "document_too_large"
     DOCUMENT_TYPE_NOT_ALLOWED = "document_type_not_allowed"
     DOCUMENT_CORRUPT = "document_corrupt"

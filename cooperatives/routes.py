@@ -1,10 +1,12 @@
 """HTTP API of cooperatives, members, unions and certifications: parse, authorise, call one use case, serialise."""
 from __future__ import annotations
 
-from flask import send_file
+from flask import current_app, send_file
 
-from cooperatives import certifications, multipart, services
-from cooperatives.schemas import (CertificateCheckSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
+from cooperatives import certifications, change_requests, multipart, services, unions
+from cooperatives.schemas import (CertificateCheckSchema, ChangeDecisionSchema, ChangeQueueArgsSchema,
+                                  CooperativeChangePageSchema, CooperativeChangeSchema, EditedCooperativeSchema,
+                                  JoinDecisionSchema, JoinRequestArgsSchema, JoinRequestPageSchema, JoinRequestSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
                                   CertificationPageSchema, CertificationQueueArgsSchema, CertificationSchema,
                                   CertificationSubmissionSchema, CooperativeCreateSchema,
                                   CooperativeDecisionSchema, CooperativeDetailSchema, CooperativeListArgsSchema,
@@ -53,10 +55,32 @@ def get_cooperative(cooperative_id):
 @blp.alt_response(409, response="CONFLICT")
 @auth_required(*MANAGER_OR_ADMIN)
 @blp.arguments(CooperativeUpdateSchema(partial=True))
-@blp.response(200, CooperativeDetailSchema)
+@blp.response(200, EditedCooperativeSchema)
+@blp.alt_response(202, schema=EditedCooperativeSchema,
+                  description="A verified cooperative's legal identifiers are held in `pending_change`")
 def update_cooperative(body, cooperative_id):
-    """Edit a cooperative; changing a legal identifier sends a verified cooperative back to pending."""
-    return services.update_cooperative(require_user(), cooperative_id, body)
+    """Edit a cooperative; a manager's correction of a verified cooperative's legal identifiers waits for an
+    administrator (202) while the verified identity stays in force."""
+    edited = change_requests.edit_cooperative(require_user(), cooperative_id, body)
+    return edited, 202 if edited.pending_change is not None else 200
+
+
+@blp.route("/admin/cooperative-changes", methods=["GET"])
+@auth_required(Role.ADMIN)
+@blp.arguments(ChangeQueueArgsSchema, location="query")
+@blp.response(200, CooperativeChangePageSchema)
+def cooperative_change_queue(args):
+    """Held corrections of verified cooperatives' legal identifiers (default pending), oldest first."""
+    return change_requests.change_queue(**args)
+
+
+@blp.route("/admin/cooperative-changes/<int:change_id>/decision", methods=["POST"])
+@auth_required(Role.ADMIN)
+@blp.arguments(ChangeDecisionSchema)
+@blp.response(200, CooperativeChangeSchema)
+def decide_cooperative_change(body, change_id):
+    """Approve (the corrections apply) or reject (a reason is required) a held change."""
+    return change_requests.decide_change(require_user(), change_id, **body)
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/managers", methods=["POST"])
@@ -73,10 +97,32 @@ def add_manager(body, cooperative_id):
 @blp.alt_response(409, response="CONFLICT")
 @auth_required(Role.COOPERATIVE)
 @blp.arguments(UnionMembershipSchema)
-@blp.response(200, CooperativeDetailSchema)
+@blp.response(202, JoinRequestSchema)
+@blp.alt_response(200, schema=CooperativeDetailSchema, description="`union_id: null`: the cooperative left")
 def join_union(body, cooperative_id):
-    """Join a verified union (`union_id: null` leaves it)."""
-    return services.join_union(require_user(), cooperative_id, **body)
+    """Ask a verified union to take the cooperative in (its managers decide); `union_id: null` leaves it."""
+    if body["union_id"] is None:
+        cooperative = unions.leave_union(require_user(), cooperative_id)
+        return current_app.json.response(CooperativeDetailSchema().dump(cooperative))
+    return unions.ask_to_join(require_user(), cooperative_id, body["union_id"])
+
+
+@blp.route("/cooperatives/<int:cooperative_id>/join-requests", methods=["GET"])
+@auth_required(*MANAGER_OR_ADMIN)
+@blp.arguments(JoinRequestArgsSchema, location="query")
+@blp.response(200, JoinRequestPageSchema)
+def list_join_requests(args, cooperative_id):
+    """Requests to join this union (default pending), oldest first: for its managers and administrators."""
+    return unions.join_requests(require_user(), cooperative_id, **args)
+
+
+@blp.route("/cooperatives/<int:cooperative_id>/join-requests/<int:request_id>/decision", methods=["POST"])
+@auth_required(Role.COOPERATIVE)
+@blp.arguments(JoinDecisionSchema)
+@blp.response(200, JoinRequestSchema)
+def decide_join_request(body, cooperative_id, request_id):
+    """Accept (the cooperative joins) or refuse (a reason is required) a request, as a manager of the union."""
+    return unions.decide_join_request(require_user(), cooperative_id, request_id, **body)
 
 
 @blp.route("/admin/cooperatives", methods=["GET"])

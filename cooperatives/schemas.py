@@ -13,6 +13,7 @@ from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, CO
                                  SECTORS, CertificationStatus, CooperativeStatus)
 from marketplace.clock import today
 from marketplace.i18n import TranslatedSchema, pick
+from marketplace.ids import Id
 from marketplace.pagination import PageArgsSchema, page_schema
 
 COOPERATIVE_DECISIONS = ("verify", "reject", "suspend", "reinstate")
@@ -27,8 +28,18 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Ice(fields.String):
+    """A Moroccan ICE, checked with its control digits, loaded as 15 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return validators.normalize_ice(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class PhoneNumber(fields.String):
-    """A Moroccan or African phone number, loaded as E.164."""
+    """A valid phone number (Moroccan when written without a country code), loaded as E.164."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -71,7 +82,7 @@ class CooperativeCreateSchema(Schema):
     legal_form = fields.String(load_default="cooperative", validate=validate.OneOf(LEGAL_FORMS))
     registration_number = Text(required=True, validate=validate.Regexp(
         validators.REGISTRATION_NUMBER_PATTERN, error="Letters, digits, spaces, dots, slashes and dashes (≤ 60)."))
-    ice = Text(required=True, validate=validate.Regexp(validators.ICE_PATTERN, error="An ICE is exactly 15 digits."))
+    ice = Ice(required=True, metadata={"description": "15 digits whose last 2 are control digits (mod 97)"})
     region = fields.String(required=True, validate=validate.OneOf(REGIONS))
     province = Text(required=True, validate=validate.Length(min=2, max=100))
     sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
@@ -115,8 +126,8 @@ class ManagerInviteSchema(Schema):
 
 
 class UnionMembershipSchema(Schema):
-    union_id = fields.Integer(required=True, strict=True, allow_none=True, validate=validate.Range(min=1),
-                              metadata={"description": "null leaves the current union"})
+    union_id = Id(required=True, allow_none=True,
+                  metadata={"description": "the union to ask to join (202, a join request); null leaves (200)"})
 
 
 class CooperativeRefSchema(Schema):
@@ -142,7 +153,7 @@ class CooperativeSchema(Schema):
     region = fields.String()
     province = fields.String()
     sector = fields.String()
-    founded_on = fields.Date()
+    founded_on = fields.Date(allow_none=True)
     description = fields.Dict(keys=fields.String(), values=fields.String())
     display_description = fields.Function(lambda cooperative: pick(cooperative.description),
                                           metadata={"type": "string"})
@@ -172,6 +183,69 @@ class CooperativeDetailSchema(CooperativeSchema):
     def verified_member_cooperatives(self, cooperative) -> list[dict]:
         members = [member for member in cooperative.member_cooperatives if member.is_verified]
         return CooperativeRefSchema(many=True).dump(members)
+
+
+# --- held changes of legal identifiers ----------------------------------------------------------------------------
+
+class CooperativeChangeSchema(Schema):
+    id = fields.Integer()
+    cooperative_id = fields.Integer()
+    changes = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "the legal identifiers as corrected"})
+    current = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "the values in force until the change is approved"})
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    requested_by = fields.Integer(attribute="requested_by_id", allow_none=True)
+    decided_by = fields.Integer(attribute="decided_by_id", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EditedCooperativeSchema(CooperativeDetailSchema):
+    pending_change = fields.Nested(CooperativeChangeSchema, allow_none=True, metadata={
+        "description": "the held change of legal identifiers (202), or null when everything applied (200)"})
+
+
+class ChangeQueueArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class ChangeDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_to_reject(self, data, **kwargs):
+        _reason_needed(data, unless="approve")
+
+
+# --- union join requests ------------------------------------------------------------------------------------------
+
+class JoinRequestSchema(Schema):
+    id = fields.Integer()
+    cooperative = fields.Nested(CooperativeRefSchema)
+    union_id = fields.Integer()
+    status = fields.String(metadata={"enum": ["pending", "accepted", "refused", "withdrawn"]})
+    requested_by = fields.Integer(attribute="requested_by_id", allow_none=True)
+    decided_by = fields.Integer(attribute="decided_by_id", allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class JoinRequestArgsSchema(PageArgsSchema):
+    status = fields.String(load_default="pending",
+                           validate=validate.OneOf(["pending", "accepted", "refused", "withdrawn"]))
+
+
+class JoinDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accept", "refuse"]))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def reason_is_required_to_refuse(self, data, **kwargs):
+        _reason_needed(data, unless="accept")
 
 
 class ManagerSchema(Schema):
@@ -230,7 +304,7 @@ class CertificationSubmissionSchema(Schema):
     issuer = Text(required=True, validate=validate.Length(min=2, max=200))
     issued_on = fields.Date(required=True, validate=plausible_date)
     expires_on = fields.Date(load_default=None, allow_none=True)
-    product_ids = DelimitedList(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
+    product_ids = DelimitedList(Id(strict=False), load_default=list,
                                 metadata={"description": "comma-separated product ids; empty = all products"})
     document = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, at most 10 MB"})
 
@@ -295,10 +369,13 @@ class CertificateCheckSchema(Schema):
     kind = fields.String()
     status = fields.Function(_effective_status, metadata={"type": "string"})
     expires_on = fields.Date(allow_none=True)
-    cooperative = fields.Nested(CooperativeRefSchema)
+    cooperative = fields.Nested(CooperativeRefSchema, attribute="holder", allow_none=True,
+                                metadata={"description": "the holder, when its cooperative is verified"})
 
 
 CooperativePageSchema = page_schema(CooperativeSchema, "CooperativePage")
+CooperativeChangePageSchema = page_schema(CooperativeChangeSchema, "CooperativeChangePage")
+JoinRequestPageSchema = page_schema(JoinRequestSchema, "JoinRequestPage")
 MemberPageSchema = page_schema(MemberSchema, "MemberPage")
 CertificationPageSchema = page_schema(CertificationSchema, "CertificationPage")
 QueuedCertificationPageSchema = page_schema(QueuedCertificationSchema, "QueuedCertificationPage")

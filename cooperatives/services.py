@@ -187,21 +187,6 @@ def add_manager(user: User, cooperative_id: int, *, email: str) -> Cooperative:
     return cooperative
 
 
-def join_union(user: User, cooperative_id: int, *, union_id: int | None) -> Cooperative:
-    """Join a verified union (or leave the current one with None); a union cannot join a union."""
-    with unit_of_work():
-        cooperative = managed_cooperative(user, cooperative_id, admins=False)
-        if union_id is not None:
-            if cooperative.is_union:
-                raise Conflict(CooperativeError.UNION_CANNOT_JOIN_UNION, "A union cannot join another union.")
-            union = db.session.get(Cooperative, union_id)
-            if union is None or not union.is_union or not union.is_verified:
-                raise ValidationFailed(CooperativeError.UNION_NOT_AVAILABLE, "That is not a verified union.",
-                                       {"union_id": ["Choose a verified cooperative whose legal form is union."]})
-        cooperative.union_id = union_id
-    return cooperative
-
-
 def _ensure_ice_free(ice: str) -> None:
     if db.session.scalar(select(Cooperative.id).where(Cooperative.ice == ice)) is not None:
         raise Conflict(CooperativeError.ICE_TAKEN, "A cooperative with this ICE is already registered.",
@@ -302,7 +287,7 @@ def _checked_payout_account(method: str, account: str | None) -> str | None:
         if method == "mobile_wallet":
             if not account:
                 raise ValueError("A mobile wallet needs the member's phone number.")
-            return validators.normalize_phone(account)
+            return validators.normalize_wallet_number(account)
         if account:
             raise ValueError("Cash payouts take no account.")
         return None

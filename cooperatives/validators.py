@@ -3,39 +3,49 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+from stdnum.exceptions import InvalidFormat, InvalidLength, ValidationError
+from stdnum.ma import ice
+
 from marketplace.clock import today
 
-ICE_PATTERN = re.compile(r"^\d{15}$")
 REGISTRATION_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./-]{0,59}$")
 CERTIFICATE_NUMBER_PATTERN = re.compile(r"^[0-9A-Za-z./-]{4,40}$")
 
-# Country calling codes of African countries (ITU zone 2; a few codes in that zone are unassigned or not African).
-AFRICAN_CALLING_CODES = frozenset(
-    {"20", "27", "290", "291"} | {str(code) for code in range(211, 270) if code not in (214, 215, 217, 219, 259)})
-MOROCCO_CALLING_CODE = "212"
-_MOROCCAN_SUBSCRIBER = re.compile(r"^[5-7]\d{8}$")
-_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+MOROCCO = "MA"
 MIN_MEMBER_AGE = 15
 
 
 def normalize_phone(text: str) -> str:
-    """A Moroccan (+212 / 0[5-7]…) or African international number in E.164; ValueError when it is neither."""
-    raw = _PHONE_SEPARATORS.sub("", text.replace("(0)", ""))
-    if re.fullmatch(r"0[5-7]\d{8}", raw):
-        return f"+{MOROCCO_CALLING_CODE}{raw[1:]}"
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
-    if not re.fullmatch(r"\+\d{8,15}", raw):
-        raise ValueError("Give a Moroccan number (06…, 05…, 07… or +212…) or an international number (+221…).")
-    digits = raw[1:]
-    if digits.startswith(MOROCCO_CALLING_CODE):
-        if not _MOROCCAN_SUBSCRIBER.match(digits[3:]):
-            raise ValueError("A Moroccan number is +212 followed by 9 digits starting with 5, 6 or 7.")
-        return raw
-    calling_code = next((digits[:n] for n in (2, 3) if digits[:n] in AFRICAN_CALLING_CODES), None)
-    if calling_code is None or len(digits) - len(calling_code) < 6:
-        raise ValueError("Give a Moroccan or African number with its country code, e.g. +221 77 123 45 67.")
-    return raw
+    """A phone number in E.164, read as Moroccan unless it starts with + or 00; ValueError unless `phonenumbers`
+    knows it as a valid number of its country (a diaspora buyer's +33 6… is, +212 512345678 is not)."""
+    try:
+        number = phonenumbers.parse(text, MOROCCO)
+    except phonenumbers.NumberParseException:
+        raise ValueError("Give a phone number: 06…, 05…, 07… in Morocco, or +country code abroad.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("This is not a valid phone number; check the digits and the country code.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_wallet_number(text: str) -> str:
+    """A Moroccan mobile number in E.164 (mobile wallets are Moroccan accounts); ValueError otherwise."""
+    e164 = normalize_phone(text)
+    number = phonenumbers.parse(e164)
+    if phonenumbers.region_code_for_number(number) != MOROCCO or \
+            phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        raise ValueError("A mobile wallet is a Moroccan mobile number (06… or 07…).")
+    return e164
+
+
+def normalize_ice(text: str) -> str:
+    """An ICE as 15 digits (spaces allowed); ValueError when the length or the control digits are wrong."""
+    try:
+        return ice.validate(text)
+    except (InvalidLength, InvalidFormat):
+        raise ValueError("An ICE is 15 digits.") from None
+    except ValidationError:
+        raise ValueError("This ICE's control digits (its last 2) do not match: check the number.") from None
 
 
 def normalize_rib(text: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import swagger_ui_bundle
-from flask import Flask, request, send_from_directory
+from flask import Flask, redirect, request, send_from_directory, url_for
 from flask.json.provider import DefaultJSONProvider
 
+from marketplace import cors, ids
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import MarketplaceError, UnsupportedMediaType, register_error_handlers
 from marketplace.extensions import api, db, limiter, migrate
@@ -36,10 +37,12 @@ def create_app(config: Mapping | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     INSTANCE_DIR.mkdir(exist_ok=True)
+    ids.register(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
+    cors.register(app)
     app.before_request(refuse_unknown_body_types)
 
 
@@ -64,6 +67,10 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
     for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup, orders_setup):
         package.register(app)
+
+    @app.get("/api/docs/")
+    def swagger_ui_with_slash():
+        return redirect(url_for("api-docs.openapi_swagger_ui"), code=308)
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str):

@@ -15,6 +15,7 @@ from marketplace.auth.permissions import auth_required
 from marketplace.dbtypes import UTCDateTime, utcnow
 from marketplace.errors import Conflict, MarketplaceError
 from marketplace.extensions import db
+from marketplace.ids import Id
 from marketplace.pagination import PageArgsSchema, page_schema, paginate
 
 
@@ -85,7 +86,7 @@ class AuditEntrySchema(Schema):
 
 class AuditQuerySchema(PageArgsSchema):
     entity_type = fields.String(validate=validate.Length(max=50))
-    entity_id = fields.Integer(validate=validate.Range(min=1))
+    entity_id = Id(strict=False)
 
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log")

@@ -1,10 +1,13 @@
 """Command-line tools: `flask --app wsgi users create-admin`, `flask --app wsgi demo load`."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from marketplace import exchange_rates
 from marketplace.auth import services as accounts
 from marketplace.auth.models import Role
 from marketplace.errors import AppError
@@ -37,6 +40,16 @@ def create_admin(email: str, password: str | None, full_name: str) -> None:
     click.echo(f"Admin {user.email} (id {user.id}) is ready.")
 
 
+# Indicative rates (units of the currency per 1 MAD) so that a fresh demo prices carts in every currency.
+DEMO_RATES = {"EUR": "0.0921", "USD": "0.0998", "XOF": "60.41", "XAF": "60.41"}
+
+
+def load_demo_rates() -> None:
+    """Set the demo exchange rates unless an administrator already set some."""
+    if not exchange_rates.current_rates():
+        exchange_rates.set_rates({currency: Decimal(rate) for currency, rate in DEMO_RATES.items()}, actor_id=None)
+
+
 def load_demo_users() -> None:
     for email, full_name, role in DEMO_USERS:
         try:
@@ -55,6 +68,6 @@ def load() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    app.extensions.setdefault("demo_loaders", []).insert(0, load_demo_users)
+    app.extensions.setdefault("demo_loaders", [])[0:0] = [load_demo_users, load_demo_rates]
     app.cli.add_command(users)
     app.cli.add_command(demo)

@@ -26,14 +26,18 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
     "ARGON2_TIME_COST": ("3", "argon2 passes per password hash"),
     "ARGON2_MEMORY_KIB": ("65536", "argon2 memory per password hash, in KiB"),
-    "LOGIN_RATE_LIMIT": ("10 per minute", "failed logins allowed per IP and per e-mail"),
+    "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS": ("10", "failed sign-ins a minute for one e-mail from one address before 429"),
+    "LOGIN_FAILURES_PER_ADDRESS": ("300", "failed sign-ins a minute from one address, any e-mails, before 429"),
+    "LOGIN_FAILURES_PER_ACCOUNT": ("50", "failed sign-ins an hour for one e-mail, any addresses, before growing delays"),
+    "CORS_ORIGINS": ("", "comma-separated origins of browser clients allowed to call the API (none by default)"),
     "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
-             "MAX_CONTENT_LENGTH"}
+             "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "LOGIN_FAILURES_PER_ADDRESS",
+             "LOGIN_FAILURES_PER_ACCOUNT"}
 
 
 class ConfigurationError(RuntimeError):

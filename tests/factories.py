@@ -29,7 +29,8 @@ def next_number() -> int:
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 def unique_ice() -> str:
-    return f"{next_number():015d}"
+    first_13 = f"{next_number():013d}"
+    return f"{first_13}{-int(first_13) * 100 % 97:02d}"  # the control digits make the ICE a multiple of 97
 
 
 def valid_rib(bank: str = "011", city: str = "780", account: str | None = None) -> str:
@@ -72,7 +73,7 @@ def cooperative_body(**overrides) -> dict:
         "founded_on": "2016-05-12",
         "description": {"fr": "Huile d'argan extraite à la main par des femmes.", "ar": "زيت أركان"},
         "contact_email": "contact@tifaouine.ma",
-        "phone": "0528 12 34 56",
+        "phone": "0528 23 45 67",
     }
     return {**body, **overrides}
 

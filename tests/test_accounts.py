@@ -102,21 +102,6 @@ def test_me_needs_a_valid_bearer_token(client, header):
     assert set(response.json["error"]) == {"code", "message", "details"}
 
 
-def test_the_eleventh_failed_login_in_a_minute_from_one_ip_gets_429(client):
-    register(client)
-    statuses = [sign_in(client, f"guess{i}@example.ma", "wrong password!").status_code for i in range(11)]
-    assert statuses[:10] == [401] * 10
-    assert statuses[10] == 429
-    assert sign_in(client).status_code == 429  # the right password from that IP waits too
-
-
-def test_failed_logins_for_one_email_are_limited_across_ips(client):
-    register(client)
-    statuses = [sign_in(client, password="wrong password!", ip=f"10.0.0.{i}").status_code for i in range(11)]
-    assert statuses[10] == 429
-    assert sign_in(client, "someone-else@example.ma", "x", ip="10.9.9.9").status_code == 401
-
-
 def test_successful_logins_do_not_count_towards_the_limit(client):
     register(client)
     assert all(sign_in(client).status_code == 201 for _ in range(12))

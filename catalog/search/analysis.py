@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from marketplace.i18n import FALLBACK_ORDER
+
 # Arabic combining marks are part of the word they decorate, so the tokenizer must not split on them.
 TOKEN_RE = re.compile(r"[\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]+")
 _WORD_RE = re.compile(r"\w+")
@@ -235,17 +237,16 @@ def has_match(text: str, terms: set[str]) -> bool:
 
 
 def hit_highlight(names: dict[str, str], descriptions: dict[str, str], terms: set[str], lang: str | None) -> str:
-    """Snippet for one hit: the best name containing a match, else a description excerpt, else the name."""
+    """Snippet for one hit, in the language of its display name (`lang`, else fr → ar → en): that name with its
+    matches marked, else a matching excerpt of the description in that language, else that name as it is."""
     if not terms:
         return ""
-    order = sorted(names, key=lambda code: (code != lang, code))
-    for code in order:
-        if has_match(names[code], terms):
-            return highlight(names[code], terms)
-    for code in sorted(descriptions, key=lambda code: (code != lang, code)):
-        if has_match(descriptions[code], terms):
-            return highlight(descriptions[code], terms, max_chars=160)
-    return highlight(names[order[0]], terms) if order else ""
+    code = next((code for code in ((lang,) if lang else ()) + FALLBACK_ORDER if names.get(code)), None)
+    if code is None:
+        return ""
+    if not has_match(names[code], terms) and has_match(descriptions.get(code) or "", terms):
+        return highlight(descriptions[code], terms, max_chars=160)
+    return highlight(names[code], terms)
 
 
 def correct_query(q: str, *, is_known: Callable[[str], bool],

@@ -13,6 +13,7 @@ from catalog.search.documents import SearchQuery, SearchResult
 from catalog.search.indexing import search_backend, sync_products
 from catalog.sellability import today
 from marketplace.extensions import db
+from marketplace.i18n import preferred_language
 
 
 def search_products(args: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
     fields = {key: value for key, value in args.items() if key in SearchQuery.__dataclass_fields__}
     if args.get("category"):
         fields["category"] = tuple(c.slug for c in category_family(args["category"]))
+    fields["lang"] = preferred_language()  # the highlight speaks the language display_name is picked in
     query = SearchQuery(**fields, today=day)
     result, items, stale = _search(query, day)
     if stale and sync_products(stale):

@@ -3,26 +3,12 @@ from datetime import timedelta
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from marketplace.auth import services
+from marketplace.auth import login_limits, services
 from marketplace.auth.permissions import auth_required, current_token, require_user
 from marketplace.auth.schemas import CredentialsSchema, MeSchema, RegisterSchema, TokenSchema, UserSchema
-from marketplace.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _login_email() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return f"login-email:{services.normalize_email(email) if isinstance(email, str) else '-'}"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
+blp.register_error_handler(login_limits.TooManyAttempts, login_limits.too_many_attempts_response)
 
 
 def _with_profile(user) -> dict:
@@ -39,13 +25,12 @@ def register(body):
 
 
 @blp.route("/auth/tokens", methods=["POST"])
-@limiter.limit(_login_limit, deduct_when=_failed)
-@limiter.limit(_login_limit, key_func=_login_email, deduct_when=_failed)
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(429, description="Too many failed sign-ins for this account or from this address")
 def create_token(body):
-    """Sign in: exchange an e-mail and password for a bearer token."""
-    user = services.authenticate(**body)
+    """Sign in: exchange an e-mail and password for a bearer token (failed attempts are limited, see README)."""
+    user = login_limits.sign_in(**body, address=request.remote_addr or "-")
     issued = services.issue_token(user, ttl=timedelta(hours=current_app.config["TOKEN_TTL_HOURS"]))
     return {"token": issued.token, "expires_at": issued.expires_at, "user": _with_profile(user)}
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from catalog.signals import product_changed
+from cooperatives.demo import tiny_pdf
 from tests.catalog.conftest import API, variant_body
 
 
@@ -69,7 +70,7 @@ def submit(client, manager, coop: int, product_ids: str):
                        content_type="multipart/form-data",
                        data={"kind": "onssa_authorization", "number": "ONSSA.A.2025.77", "issuer": "ONSSA Souss",
                              "issued_on": date(2025, 1, 1).isoformat(), "product_ids": product_ids,
-                             "document": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "authorisation.pdf")})
+                             "document": (io.BytesIO(tiny_pdf("ONSSA")), "authorisation.pdf")})
 
 
 def test_a_certification_cannot_cover_another_cooperatives_products(shop, manager, coop, users, client):

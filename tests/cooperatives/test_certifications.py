@@ -78,10 +78,13 @@ def test_documents_that_are_not_a_pdf_jpeg_or_png_are_refused_and_nothing_is_sto
 
 def test_a_document_of_10_mb_is_accepted_and_one_byte_more_is_a_413(coop_factory, table_counts):
     cooperative, manager = coop_factory.create()
-    padding = b"\n%" + b"0" * 64
-    exactly = tiny_pdf("big")
-    exactly += padding * ((MAX_DOCUMENT_BYTES - len(exactly)) // len(padding))
-    exactly += b"%" * (MAX_DOCUMENT_BYTES - len(exactly))
+    pdf = tiny_pdf("big")
+    xref = pdf.index(b"xref\n")
+    # comment lines between the last object and the cross-reference table keep the PDF readable
+    padding = b"%" + b"0" * (MAX_DOCUMENT_BYTES - len(pdf) - 100) + b"\n"
+    exactly = pdf[:xref] + padding + pdf[xref:].replace(f"startxref\n{xref}".encode(),
+                                                         f"startxref\n{xref + len(padding)}".encode())
+    exactly += b"\n" * (MAX_DOCUMENT_BYTES - len(exactly))
     assert len(exactly) == MAX_DOCUMENT_BYTES
     before = table_counts()
 
