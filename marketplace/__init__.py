@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from marketplace import cors, ids
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import MarketplaceError, UnsupportedMediaType, register_error_handlers
-from marketplace.extensions import api, db, limiter, migrate
+from marketplace.extensions import api, db, migrate
 
 BODY_TYPES = ("application/json", "multipart/form-data")
 
@@ -40,7 +40,6 @@ def register_extensions(app: Flask) -> None:
     ids.register(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
-    limiter.init_app(app)
     api.init_app(app)
     cors.register(app)
     app.before_request(refuse_unknown_body_types)

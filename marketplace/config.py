@@ -22,7 +22,6 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "RESERVATION_MINUTES": ("30", "minutes an unpaid card order holds its stock"),
     "RETURN_WINDOW_DAYS": ("7", "days after delivery before a parcel can be settled"),
     "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
-    "RATELIMIT_STORAGE_URI": ("memory://", "Flask-Limiter storage; `redis://127.0.0.1:6379` to share limits between workers"),
     "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
     "ARGON2_TIME_COST": ("3", "argon2 passes per password hash"),
     "ARGON2_MEMORY_KIB": ("65536", "argon2 memory per password hash, in KiB"),
@@ -59,7 +58,6 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
         except ValueError:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
-    config["RATELIMIT_HEADERS_ENABLED"] = True
     config.update(API_SETTINGS)
     return config
 

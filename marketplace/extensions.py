@@ -1,8 +1,6 @@
 """Bare extension instances, bound to an app in create_app."""
 import sqlite3
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -36,7 +34,6 @@ class DocumentedApi(Api):
 
 
 api = DocumentedApi()
-limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")

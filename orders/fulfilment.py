@@ -13,7 +13,7 @@ from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.transaction import unit_of_work
-from cooperatives.services import manages
+from cooperatives.services import managed_cooperative, manages
 from orders import services
 from orders.errors import OrderError
 from orders.models import (
@@ -23,7 +23,7 @@ from orders.models import (
 
 def parcels_of(user: User, cooperative_id: int, *, page: int, per_page: int, status: str | None = None) -> dict:
     """A cooperative's parcels, oldest first, for its managers (and admins); 404 for anyone else."""
-    found(object(), visible=user.role == Role.ADMIN or manages(user, cooperative_id), what="cooperative")
+    managed_cooperative(user, cooperative_id)
     statement = (select(CoopOrder).where(CoopOrder.cooperative_id == cooperative_id)
                  .options(selectinload(CoopOrder.order),
                           selectinload(CoopOrder.lines).selectinload(OrderLine.lots).selectinload(OrderLineLot.lot))

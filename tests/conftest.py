@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from marketplace import create_app
 from marketplace.auth import services as accounts
 from marketplace.auth.models import Role
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db
 
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -86,7 +86,6 @@ def _session_app(database_url, _tables, tmp_path_factory):
         "MEDIA_ROOT": str(root / "media"),
         "PRIVATE_MEDIA_ROOT": str(root / "private"),
         "SEARCH_INDEX_DIR": str(root / "search-index"),
-        "RATELIMIT_STORAGE_URI": "memory://",
         # Production-strength argon2 costs ~0.1 s a hash; the suite signs in hundreds of users.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
@@ -99,23 +98,20 @@ def _session_app(database_url, _tables, tmp_path_factory):
 @pytest.fixture
 def app(_session_app, tmp_path):
     """The session's app, reset for this test: empty tables, fresh media and index directories, the config and
-    `app.extensions` as they were (a test may change `app.config` freely), and cleared rate limits.
+    `app.extensions` as they were (a test may change `app.config` freely).
 
-    Settings read only when the app is created (the database URL, the limiter's storage) cannot be changed
+    Settings read only when the app is created (the database URL) cannot be changed
     here; a test that needs other values there calls `create_app` itself."""
     app = _session_app
     config, extensions = dict(app.config), dict(app.extensions)
     app.config.update(MEDIA_ROOT=str(tmp_path / "media"), PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
                       SEARCH_INDEX_DIR=str(tmp_path / "search-index"))
-    with app.app_context():
-        limiter.reset()
     try:
         yield app
     finally:
         with app.app_context():
             db.session.remove()
             empty_tables()
-            limiter.reset()
         app.config.clear()
         app.config.update(config)
         app.extensions.clear()

@@ -19,8 +19,8 @@ def test_config_directories_search_index_and_rate_limits_do_not_leak_to_the_next
                                                                                       users, turn):
     account = users.buyer()
     if turn == "changes":
-        FIRST.update(app=app, config={key: app.config[key] for key in ("LOGIN_RATE_LIMIT", *KEYS)})
-        app_config(LOGIN_RATE_LIMIT="1 per hour")
+        FIRST.update(app=app, config={key: app.config[key] for key in ("LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", *KEYS)})
+        app_config(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS=1)
         with app.app_context():
             search_backend()
         assert Path(app.config["SEARCH_INDEX_DIR"]).is_dir()
@@ -29,9 +29,9 @@ def test_config_directories_search_index_and_rate_limits_do_not_leak_to_the_next
     if not FIRST:
         pytest.skip("runs after its first turn")
     assert app is FIRST["app"]
-    assert app.config["LOGIN_RATE_LIMIT"] == FIRST["config"]["LOGIN_RATE_LIMIT"]
+    assert app.config["LOGIN_FAILURES_PER_ACCOUNT_ADDRESS"] == FIRST["config"]["LOGIN_FAILURES_PER_ACCOUNT_ADDRESS"]
     assert all(app.config[key] != FIRST["config"][key] for key in KEYS)
     assert "search_backend" not in app.extensions
     # The first turn's failure from this IP was forgotten: the same strict limit allows one failure again.
-    app_config(LOGIN_RATE_LIMIT="1 per hour")
+    app_config(LOGIN_FAILURES_PER_ACCOUNT_ADDRESS=1)
     assert failed_sign_ins(client, account.email) == [401, 429]

@@ -35,7 +35,7 @@ def assert_limited(response, scope):
 def second_worker(app):
     """Another app instance on the same database, as a second gunicorn worker (or server) would be."""
     other = create_app({key: app.config[key] for key in (
-        "TESTING", "DATABASE_URL", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "SEARCH_INDEX_DIR", "RATELIMIT_STORAGE_URI",
+        "TESTING", "DATABASE_URL", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "SEARCH_INDEX_DIR",
         "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB")})
     yield other.test_client()
     with other.app_context():

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marketplace.auth import login_limits, services
 from marketplace.auth.permissions import auth_required, current_token, require_user
 from marketplace.auth.schemas import CredentialsSchema, MeSchema, RegisterSchema, TokenSchema, UserSchema
+from marketplace.errors import ErrorSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 blp.register_error_handler(login_limits.TooManyAttempts, login_limits.too_many_attempts_response)
@@ -27,7 +28,7 @@ def register(body):
 @blp.route("/auth/tokens", methods=["POST"])
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(429, description="Too many failed sign-ins for this account or from this address")
+@blp.alt_response(429, schema=ErrorSchema, description="Too many failed sign-ins for this account or from this address")
 def create_token(body):
     """Sign in: exchange an e-mail and password for a bearer token (failed attempts are limited, see README)."""
     user = login_limits.sign_in(**body, address=request.remote_addr or "-")

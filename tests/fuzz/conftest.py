@@ -45,7 +45,7 @@ def fuzz_app(database_url, _tables, tmp_path_factory):
     app = create_app({
         "TESTING": True, "DATABASE_URL": database_url, "MEDIA_ROOT": str(root / "media"),
         "PRIVATE_MEDIA_ROOT": str(root / "private"), "SEARCH_INDEX_DIR": str(root / "search-index"),
-        "RATELIMIT_STORAGE_URI": "memory://", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "STRIPE_WEBHOOK_SECRET": "whsec_fuzz",
     })
     with pytest.MonkeyPatch.context() as patch:
         keep_whoosh_segment_names_unique(patch)
@@ -58,15 +58,12 @@ def fuzz_app(database_url, _tables, tmp_path_factory):
 
 def fresh_world(app, index_dir) -> World:
     """Empty every table, the search index and the rate limits, then build the world again (same ids each time)."""
-    from marketplace.extensions import limiter
-
     app.config["SEARCH_INDEX_DIR"] = str(index_dir)
     app.extensions.pop("search_backend", None)
     with app.app_context():
         db.session.remove()
         empty_tables()
         ensure_categories()
-        limiter.reset()
     client = app.test_client()
     users = Accounts(app, client)
     return build_world(Shop(app, client, users), users)

@@ -198,7 +198,7 @@ def test_two_app_processes_renaming_the_same_products_leave_the_index_equal_to_t
         app, market, database_url):
     _, manager, products = published(market, 3)
     config = {key: app.config[key] for key in ("TESTING", "DATABASE_URL", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT",
-                                               "SEARCH_INDEX_DIR", "SEARCH_BACKEND", "RATELIMIT_STORAGE_URI")}
+                                               "SEARCH_INDEX_DIR", "SEARCH_BACKEND")}
     assert config["DATABASE_URL"] == database_url
     run_in_two_processes(rename_products, lambda worker, barrier, errors: (
         config, manager.id, products, worker, ROUNDS, barrier, errors))
