@@ -57,10 +57,11 @@ def register_blueprints(app: Flask) -> None:
     from cooperatives import setup as cooperatives_setup
     from marketplace import audit, exchange_rates
     from marketplace.auth import routes as auth_routes
+    from orders.settlement import setup as settlement_setup
 
     for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
         api.register_blueprint(blueprint)
-    for package in (cooperatives_setup, catalog_setup, search_setup):
+    for package in (cooperatives_setup, catalog_setup, search_setup, settlement_setup):
         package.register(app)
 
     @app.get("/api/docs/assets/<path:filename>")

@@ -1,0 +1,11 @@
+"""Wire settlement into an app: the ledger's blueprint."""
+from __future__ import annotations
+
+from flask import Flask
+
+from marketplace.extensions import api
+from orders.settlement import routes
+
+
+def register(app: Flask) -> None:
+    api.register_blueprint(routes.blp)
