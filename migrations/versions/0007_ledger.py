@@ -13,6 +13,13 @@ down_revision = '0004_search'
 branch_labels = None
 depends_on = None
 
+# PostgreSQL refuses UPDATE and DELETE on posted entries and lines: corrections are reversing entries.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the ledger is append-only: post a reversing entry' USING ERRCODE = 'restrict_violation';
+END $$"""
+
 
 def upgrade():
     op.create_table('journal_entries',
@@ -47,8 +54,18 @@ def upgrade():
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.create_index('ix_journal_lines_account_entry_id', ['account', 'entry_id'], unique=False)
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY_FUNCTION)
+        for table in ('journal_entries', 'journal_lines'):
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()")
+
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in ('journal_entries', 'journal_lines'):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS ledger_append_only()")
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_lines_account_entry_id')
     op.drop_table('journal_lines')

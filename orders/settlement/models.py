@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from marketplace import clock
@@ -74,6 +74,19 @@ class LedgerIsAppendOnly(RuntimeError):
 
 
 LEDGER_MODELS = (JournalEntry, JournalLine)
+
+# PostgreSQL also refuses it below the ORM (a raw UPDATE or DELETE); migration 0007_ledger creates the same.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the ledger is append-only: post a reversing entry' USING ERRCODE = 'restrict_violation';
+END $$"""
+APPEND_ONLY_TRIGGER = ("CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()")
+
+for _model in LEDGER_MODELS:
+    for _sql in (APPEND_ONLY_FUNCTION, APPEND_ONLY_TRIGGER.format(table=_model.__tablename__)):
+        event.listen(_model.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
 
 
 @event.listens_for(Session, "before_flush")

@@ -230,3 +230,13 @@ def test_threads_posting_different_bodies_under_one_key_leave_exactly_one_and_th
     with app.app_context():
         assert count(JournalEntry) == 1 and count(JournalLine) == 2
         assert 100 <= account_balance(BANK) <= 105
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the append-only trigger is PostgreSQL's")
+def test_postgresql_refuses_a_raw_update_or_delete_of_posted_lines(ctx):
+    post_payment()
+    for statement in ("UPDATE journal_lines SET debit = 1 WHERE debit > 0", "DELETE FROM journal_lines",
+                      "UPDATE journal_entries SET reference = 'rewritten'", "DELETE FROM journal_entries"):
+        with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as raw:
+            raw.execute(text(statement))
+    assert account_balance(BANK) == 47997 and count(JournalEntry) == 1
