@@ -50,6 +50,11 @@ class FeeModel:
         _check_bps("fee bps", self.bps)
         _check_amount("fixed fee", self.fixed)
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> FeeModel:
+        """The model set by PAYMENT_FEE_BPS and PAYMENT_FEE_FIXED (MAD minor units)."""
+        return cls(bps=config["PAYMENT_FEE_BPS"], fixed=config["PAYMENT_FEE_FIXED"])
+
 
 @dataclass(frozen=True)
 class ParcelMoney:

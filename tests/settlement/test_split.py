@@ -6,6 +6,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from marketplace.config import load_config
 from marketplace.money import DECIMALS, Money, convert
 from orders.settlement.accounts import balanced, deduction_lines, refund_after_settlement_lines, settlement_lines
 from orders.settlement.split import (Basis, FeeModel, ParcelMoney, PaymentMethod, Policy, Terms, apply_deductions,
@@ -102,6 +103,13 @@ def test_with_no_member_to_pay_the_members_part_stays_in_the_reserve():
 def test_impossible_parcel_amounts_are_refused(money):
     with pytest.raises((ValueError, TypeError)):
         ParcelMoney(**money)
+
+
+def test_the_fee_model_comes_from_the_configuration():
+    assert FeeModel.from_config(load_config({})) == FeeModel(bps=290, fixed=300)
+    assert FeeModel.from_config(load_config({"PAYMENT_FEE_BPS": "150", "PAYMENT_FEE_FIXED": "0"})) == FeeModel(150, 0)
+    with pytest.raises(ValueError):
+        FeeModel.from_config(load_config({"PAYMENT_FEE_BPS": "12000"}))
 
 
 @pytest.mark.parametrize("terms", [dict(commission_bps=-1), dict(reserve_bps=10_001), dict(policy="lottery")])
