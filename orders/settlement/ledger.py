@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -41,9 +42,9 @@ def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines:
                  .values(kind=kind.value, source_key=source_key, reference=reference, reverses_id=reverses_id,
                          at=clock.now())
                  .on_conflict_do_nothing(index_elements=["source_key"])
-                 .returning(JournalEntry.id))
-    entry_id = db.session.execute(statement).scalar_one_or_none()
-    if entry_id is None:
+                 .returning(JournalEntry))
+    entry = db.session.scalars(statement).one_or_none()
+    if entry is None:
         existing = db.session.scalars(select(JournalEntry).where(JournalEntry.source_key == source_key)).one()
         if _body(existing.kind, existing.reference, existing.reverses_id, existing.lines) != \
                 _body(kind, reference, reverses_id, lines):
@@ -51,10 +52,10 @@ def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines:
                                       details={"source_key": source_key, "entry_id": existing.id})
         return existing
     db.session.execute(insert(JournalLine), [
-        {"entry_id": entry_id, "position": position, "account": line.account, "debit": line.debit,
+        {"entry_id": entry.id, "position": position, "account": line.account, "debit": line.debit,
          "credit": line.credit}
         for position, line in enumerate(lines, start=1)])
-    return db.session.get(JournalEntry, entry_id)
+    return entry  # two statements an entry, however many lines; its lines load when read
 
 
 def reverse_entry(entry: JournalEntry, *, source_key: str, reference: str) -> JournalEntry:
@@ -86,7 +87,8 @@ def journal_page(*, account: str | None = None, from_: date | None = None, to: d
 
 
 def journal_query(*, account: str | None = None, from_: date | None = None, to: date | None = None) -> Select:
-    statement = select(JournalEntry).order_by(JournalEntry.at.desc(), JournalEntry.id.desc())
+    statement = (select(JournalEntry).options(selectinload(JournalEntry.lines))
+                 .order_by(JournalEntry.at.desc(), JournalEntry.id.desc()))
     if account:
         statement = statement.where(exists().where(JournalLine.entry_id == JournalEntry.id,
                                                    JournalLine.account == account))

@@ -33,8 +33,7 @@ class JournalEntry(db.Model):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
 
-    lines: Mapped[list[JournalLine]] = relationship(order_by="JournalLine.position", lazy="selectin",
-                                                    back_populates="entry")
+    lines: Mapped[list[JournalLine]] = relationship(order_by="JournalLine.position", back_populates="entry")
 
     __table_args__ = (
         CheckConstraint("kind IN ('payment', 'refund', 'settlement', 'payout', 'reversal')", name="kind_known"),

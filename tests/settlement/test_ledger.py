@@ -240,3 +240,14 @@ def test_postgresql_refuses_a_raw_update_or_delete_of_posted_lines(ctx):
         with pytest.raises(IntegrityError, match="append-only"), db.engine.begin() as raw:
             raw.execute(text(statement))
     assert account_balance(BANK) == 47997 and count(JournalEntry) == 1
+
+
+def test_posting_an_entry_costs_two_statements_however_many_lines(ctx, queries):
+    split = split_parcel(ParcelMoney(captured=47997, goods=44997), Terms(fee_model=FeeModel(290, 300)),
+                         Basis(contributions=dict.fromkeys(range(1, 21), 100)))
+    lines = settlement_lines(split, 3)
+    queries.reset()
+    entry = post_entry("settlement", source_key="settlement:1:1", reference="run 1", lines=lines)
+    assert queries.count == 2
+    assert len(entry.lines) == 24 and [l.position for l in entry.lines] == list(range(1, 25))  # 20 members
+    db.session.commit()

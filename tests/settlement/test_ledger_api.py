@@ -118,3 +118,13 @@ def test_the_openapi_document_describes_the_ledger(client):
     operation = spec["paths"]["/api/v1/admin/ledger"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"account", "from", "to", "page", "per_page"}
     assert "JournalEntryPage" in spec["components"]["schemas"]
+
+
+def test_a_page_of_entries_costs_the_same_statements_however_many_entries_it_holds(client, users, journal, queries):
+    admin = users.admin()
+    counts = []
+    for per_page in (1, 4):
+        queries.reset()
+        assert len(client.get(URL, query_string={"per_page": per_page}, headers=admin.headers).json["items"]) == per_page
+        counts.append(queries.count)
+    assert counts[0] == counts[1]
