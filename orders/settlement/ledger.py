@@ -33,8 +33,10 @@ def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines:
     """
     kind = EntryKind(kind)
     lines = list(lines)
-    if not balanced(lines) or not all(isinstance(line, Line) for line in lines):
+    if not all(isinstance(line, Line) for line in lines) or not balanced(lines):
         raise UnbalancedEntry(f"entry {source_key!r} does not balance: {lines!r}")
+    if not 0 < len(source_key) <= 160 or not 0 < len(reference) <= 200:
+        raise ValueError("an entry needs a source key (≤ 160 characters) and a reference (≤ 200)")
     if (kind == EntryKind.REVERSAL) != (reverses is not None):
         raise ValueError("a reversal, and only a reversal, refers to the entry it reverses")
     reverses_id = reverses.id if reverses is not None else None

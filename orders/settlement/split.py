@@ -77,6 +77,7 @@ class ParcelMoney:
             raise ValueError("refunded shipping cannot exceed the shipping paid")
         if self.known_fee is not None:
             _check_amount("known_fee", self.known_fee)
+        object.__setattr__(self, "payment_method", PaymentMethod(self.payment_method))
 
 
 @dataclass(frozen=True)

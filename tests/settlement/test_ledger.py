@@ -9,12 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.transaction import unit_of_work
-from orders.settlement.accounts import (BANK, BUYER_PAYMENTS, PAYMENT_FEES, PLATFORM_COMMISSION, Line, credit,
-                                        debit, member_payable, settlement_lines)
+from orders.settlement.accounts import (BANK, BUYER_PAYMENTS, PAYMENT_FEES, PLATFORM_COMMISSION, REFUNDS, Line,
+                                        cooperative_payable, credit, debit, deduction_lines, member_payable,
+                                        refund_after_settlement_lines, settlement_lines)
 from orders.settlement.errors import AlreadyReversed, SourceAlreadyPosted, UnbalancedEntry
 from orders.settlement.ledger import account_balance, post_entry, reverse_entry, unbalanced_entries
 from orders.settlement.models import JournalEntry, JournalLine, LedgerIsAppendOnly
-from orders.settlement.split import Basis, FeeModel, ParcelMoney, Terms, split_parcel
+from orders.settlement.split import (Basis, FeeModel, ParcelMoney, Terms, apply_deductions, commission_on_refund,
+                                     deduction_for_refund, split_parcel)
 from tests.conftest import POSTGRES_URL
 
 PAYMENT = [debit(BANK, 47997), credit(BUYER_PAYMENTS, 47997)]
@@ -47,9 +49,16 @@ def test_a_posted_entry_keeps_its_lines_in_order_and_moves_balances(ctx):
 
 
 def test_an_unbalanced_or_empty_entry_is_refused_and_nothing_is_written(ctx):
-    for lines in ([debit(BANK, 100), credit(BUYER_PAYMENTS, 99)], [], [debit(BANK, 1)]):
+    for lines in ([debit(BANK, 100), credit(BUYER_PAYMENTS, 99)], [], [debit(BANK, 1)], [("bank", 1, 0)]):
         with pytest.raises(UnbalancedEntry), unit_of_work():
             post_entry("payment", source_key="payment:2", reference="r", lines=lines)
+    for key, reference in (("", "r"), ("payment:2", ""), ("p" * 161, "r"), ("payment:2", "r" * 201)):
+        with pytest.raises(ValueError), unit_of_work():
+            post_entry("payment", source_key=key, reference=reference, lines=PAYMENT)
+    with pytest.raises(ValueError), unit_of_work():
+        post_entry("gift", source_key="gift:1", reference="r", lines=PAYMENT)
+    with pytest.raises(ValueError), unit_of_work():
+        post_entry("reversal", source_key="reversal:1", reference="r", lines=PAYMENT)
     assert count(JournalEntry) == 0 and count(JournalLine) == 0
 
 
@@ -148,6 +157,44 @@ def test_posted_lines_and_entries_cannot_be_changed_or_deleted(ctx):
             attempt()
         db.session.expire_all()
     assert [(l.debit, l.credit) for l in db.session.get(JournalEntry, entry.id).lines] == [(47997, 0), (0, 47997)]
+
+
+def test_a_refund_after_settlement_is_owed_by_the_cooperative_and_deducted_in_its_next_run(ctx):
+    """Parcel 1 settles; a jar is refunded afterwards; parcel 2's run takes the refund back, carrying the rest."""
+    first = split_parcel(ParcelMoney(captured=47997, goods=44997), Terms(fee_model=FeeModel(290, 300)),
+                         Basis(contributions={7: 29998, 9: 14999}))
+    with unit_of_work():
+        post_entry("payment", source_key="payment:1", reference="SK-1", lines=[debit(BANK, 47997),
+                                                                             credit(BUYER_PAYMENTS, 47997)])
+        post_entry("settlement", source_key="settlement:1:1", reference="run 1", lines=settlement_lines(first, 12))
+    with unit_of_work():  # the buyer sends one jar back after the run: the bank pays, the cooperative owes
+        post_entry("refund", source_key="refund:1", reference="SK-1 jar returned",
+                   lines=[debit(REFUNDS, 14999), credit(BANK, 14999)])
+        returned = commission_on_refund(14999, 500, commission_taken=first.commission)
+        post_entry("refund", source_key="refund:1:after-settlement", reference="SK-1 jar returned after run 1",
+                   lines=refund_after_settlement_lines(14999, returned, 12))
+    owed = deduction_for_refund(14999, returned)
+    assert (returned, owed, account_balance(cooperative_payable(12))) == (750, 14249, 14249)
+
+    second = split_parcel(ParcelMoney(captured=10000, goods=10000, payment_method="cash_on_delivery"),
+                          Terms(), Basis(contributions={7: 1, 9: 1}))
+    deduction = apply_deductions(second.reserve, second.members, account_balance(cooperative_payable(12)))
+    with unit_of_work():
+        post_entry("payment", source_key="payment:2", reference="SK-2 cash collected",
+                   lines=[debit(BANK, 10000), credit(BUYER_PAYMENTS, 10000)])
+        post_entry("settlement", source_key="settlement:2:2", reference="run 2", lines=settlement_lines(second, 12))
+        post_entry("settlement", source_key="settlement:2:deductions:12", reference="run 2 deductions",
+                   lines=deduction_lines(deduction, 12))
+
+    assert (second.reserve, second.members) == (950, {7: 4275, 9: 4275})
+    assert deduction.from_reserve == 950 and deduction.from_members == {7: 4275, 9: 4275}
+    assert account_balance(cooperative_payable(12)) == deduction.carried == 14249 - 950 - 8550
+    assert account_balance("cooperative:12:reserve") == -4406  # run 1's reserve; run 2's went to the refund
+    assert (account_balance(member_payable(7)), account_balance(member_payable(9))) == (-26433, -13216)
+    assert account_balance(REFUNDS) == 0 and account_balance(BUYER_PAYMENTS) == 0
+    assert account_balance(PLATFORM_COMMISSION) == -(2250 - 750 + 500)
+    total = db.session.scalar(select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit)))
+    assert total == 0 and unbalanced_entries() == []
 
 
 def test_the_database_refuses_a_line_with_two_sides_or_none(ctx):

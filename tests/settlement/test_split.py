@@ -98,7 +98,7 @@ def test_with_no_member_to_pay_the_members_part_stays_in_the_reserve():
 @pytest.mark.parametrize("money", [
     dict(captured=-1, goods=0), dict(captured=100, goods=101), dict(captured=100, goods=50, refunded_goods=51),
     dict(captured=100, goods=50, refunded_shipping=51), dict(captured=100, goods=50, known_fee=-1),
-    dict(captured=1.5, goods=0),
+    dict(captured=1.5, goods=0), dict(captured=100, goods=50, payment_method="cheque"),
 ])
 def test_impossible_parcel_amounts_are_refused(money):
     with pytest.raises((ValueError, TypeError)):
