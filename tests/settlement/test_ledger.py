@@ -298,3 +298,15 @@ def test_posting_an_entry_costs_two_statements_however_many_lines(ctx, queries):
     assert queries.count == 2
     assert len(entry.lines) == 24 and [l.position for l in entry.lines] == list(range(1, 25))  # 20 members
     db.session.commit()
+
+
+def test_the_ledger_check_command_passes_a_balanced_ledger_and_fails_on_a_broken_entry(app, ctx):
+    post_payment()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 0 and "Every journal entry balances (1 checked)." in result.output
+    with db.engine.begin() as raw:
+        broken = raw.execute(insert(JournalEntry).values(kind="payment", source_key="payment:bad", reference="x",
+                                                         at=clock.now()).returning(JournalEntry.id)).scalar_one()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1 and f"1 of 2 entries do not balance: {broken}" in result.output
