@@ -87,6 +87,11 @@ class Basis:
     active_members: Sequence[int] = ()  # members active on the delivery date
     shares: Mapping[int, int] = field(default_factory=dict)  # member id → capital shares held
 
+    def __post_init__(self):
+        for name in ("contributions", "shares"):
+            for member_id, weight in getattr(self, name).items():
+                _check_amount(f"{name} of member {member_id}", weight)
+
 
 @dataclass(frozen=True)
 class Terms:
@@ -118,10 +123,6 @@ class ParcelSplit:
     @property
     def members_total(self) -> int:
         return sum(self.members.values())
-
-    @property
-    def cooperative_total(self) -> int:
-        return self.reserve + self.members_total
 
     def parts_total(self) -> int:
         return self.members_total + self.reserve + self.commission + self.fees + self.refunds

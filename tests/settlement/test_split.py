@@ -112,6 +112,12 @@ def test_the_fee_model_comes_from_the_configuration():
         FeeModel.from_config(load_config({"PAYMENT_FEE_BPS": "12000"}))
 
 
+@pytest.mark.parametrize("basis", [dict(contributions={1: -5}), dict(shares={1: 2.5})])
+def test_negative_or_fractional_weights_are_refused(basis):
+    with pytest.raises((ValueError, TypeError)):
+        Basis(**basis)
+
+
 @pytest.mark.parametrize("terms", [dict(commission_bps=-1), dict(reserve_bps=10_001), dict(policy="lottery")])
 def test_impossible_terms_are_refused(terms):
     with pytest.raises(ValueError):
