@@ -19,7 +19,7 @@ BANK = "bank"
 
 ACCOUNT_PATTERN = re.compile(
     r"(buyer_payments|payment_fees|platform_commission|refunds|bank"
-    r"|cooperative:[1-9][0-9]{0,17}:(payable|reserve)|member:[1-9][0-9]{0,17}:payable)")
+    r"|cooperative:[1-9][0-9]{0,17}:(payable|reserve)|member:[1-9][0-9]{0,17}:payable)\Z")
 
 
 def cooperative_payable(cooperative_id: int) -> str:

@@ -103,6 +103,7 @@ def test_anonymous_callers_are_401_and_other_roles_403(client, users, journal):
     ({"from": "2026-11-20", "to": "2026-11-10"}, "from"),
     ({"account": "cash_box"}, "account"),
     ({"account": "member:abc:payable"}, "account"),
+    ({"account": "bank_account"}, "account"),
     ({"per_page": 101}, "per_page"),
     ({"page": 0}, "page"),
 ])
