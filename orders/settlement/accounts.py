@@ -72,6 +72,27 @@ def balanced(lines: Iterable[Line]) -> bool:
     return bool(lines) and sum(line.debit for line in lines) == sum(line.credit for line in lines)
 
 
+def payment_lines(captured: int, *, provider_fee: int = 0) -> list[Line]:
+    """A card captured or cash collected: the bank receives it, less the fee the provider kept, for the buyer's parcel.
+
+    The fee is debited to `payment_fees` until the parcel's settlement credits it back from the captured amount.
+    """
+    if provider_fee > captured:
+        raise ValueError("the provider's fee cannot exceed what it captured")
+    return ([debit(BANK, captured - provider_fee)] if captured > provider_fee else []) \
+        + ([debit(PAYMENT_FEES, provider_fee)] if provider_fee else []) + [credit(BUYER_PAYMENTS, captured)]
+
+
+def refund_lines(amount: int) -> list[Line]:
+    """A refund paid back to the buyer; its parcel's settlement (or a deduction after it) clears `refunds`."""
+    return [debit(REFUNDS, amount), credit(BANK, amount)]
+
+
+def payout_lines(account: str, amount: int) -> list[Line]:
+    """A payout paid to a member or from a cooperative's reserve: its payable goes down, so does the bank."""
+    return [debit(account, amount), credit(BANK, amount)]
+
+
 def settlement_lines(split: ParcelSplit, cooperative_id: int) -> list[Line]:
     """A settled parcel moves its captured amount out of buyer payments to each part of the split.
 

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from marketplace.config import load_config
 from marketplace.money import Money, convert
-from orders.settlement.accounts import balanced, deduction_lines, refund_after_settlement_lines, settlement_lines
+from orders.settlement.accounts import (balanced, deduction_lines, payment_lines, refund_after_settlement_lines,
+                                        settlement_lines)
 from orders.settlement.split import (Basis, FeeModel, ParcelMoney, PaymentMethod, Policy, Terms, apply_deductions,
                                      bps_of, commission_on_refund, deduction_for_refund, split_parcel)
 from tests.settlement.strategies import RATES, bases, member_ids, parcels, terms_strategy
@@ -201,3 +202,12 @@ def test_a_refund_after_settlement_posts_balanced_lines_and_never_returns_more_c
     assert owed + commission == refunded
     assume(refunded > 0)
     assert balanced(refund_after_settlement_lines(refunded, commission, 3))
+
+
+def test_a_card_payment_posts_what_the_bank_received_and_the_fee_the_provider_kept():
+    assert [(l.account, l.debit, l.credit) for l in payment_lines(47997, provider_fee=1692)] == [
+        ("bank", 46305, 0), ("payment_fees", 1692, 0), ("buyer_payments", 0, 47997)]
+    assert [(l.account, l.debit, l.credit) for l in payment_lines(10000)] == [
+        ("bank", 10000, 0), ("buyer_payments", 0, 10000)]
+    with pytest.raises(ValueError):
+        payment_lines(100, provider_fee=101)
