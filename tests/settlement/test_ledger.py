@@ -85,7 +85,8 @@ def test_the_same_source_key_with_another_body_is_a_conflict_and_changes_nothing
     with pytest.raises(SourceAlreadyPosted) as refused, unit_of_work():
         post_entry("payment", source_key="payment:1", reference="Order SK-0001 paid by card",
                    lines=[debit(BANK, 50000), credit(BUYER_PAYMENTS, 50000)])
-    assert refused.value.status == 409 and refused.value.details == {"source_key": "payment:1", "entry_id": first}
+    assert (refused.value.status, refused.value.code) == (409, "source_already_posted")
+    assert refused.value.details == {"source_key": "payment:1", "entry_id": first}
     assert count(JournalEntry) == 1 and account_balance(BANK) == 47997
 
 
@@ -139,7 +140,7 @@ def test_an_entry_is_reversed_once(ctx):
         first = reverse_entry(original, source_key="reversal:payment:1", reference="duplicate capture")
     with unit_of_work():
         assert reverse_entry(original, source_key="reversal:payment:1", reference="duplicate capture").id == first.id
-    with pytest.raises(AlreadyReversed), unit_of_work():
+    with pytest.raises(AlreadyReversed, match="already reversed"), unit_of_work():
         reverse_entry(original, source_key="reversal:payment:1:again", reference="duplicate capture")
     assert count(JournalEntry) == 2 and account_balance(BANK) == 0
 
