@@ -1,0 +1,140 @@
+"""Schemas of settlement runs, payouts, statements and earnings (amounts are Money in MAD)."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from catalog.schemas import MoneySchema
+from marketplace.pagination import PageArgsSchema, page_schema
+from orders.settlement.run_models import Payee, PayoutStatus
+from orders.settlement.split import Policy
+
+
+def Mad(**kwargs):
+    return fields.Nested(MoneySchema, **kwargs)
+
+
+class RunArgsSchema(Schema):
+    up_to = fields.Date(required=True, metadata={"description": "settle parcels delivered on or before this day "
+                                                                "minus RETURN_WINDOW_DAYS; not after today"})
+
+
+class PaidArgsSchema(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                              metadata={"description": "the bank transfer's or the cash receipt's reference"})
+
+    @validates_schema
+    def _not_blank(self, data, **_kwargs):
+        if not data["reference"].strip():
+            raise ValidationError("Must not be blank.", field_name="reference")
+
+
+class PeriodArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "first day of the runs (UTC)"})
+    to = fields.Date(load_default=None, metadata={"description": "last day of the runs, inclusive (UTC)"})
+
+    @validates_schema
+    def _period_runs_forward(self, data, **_kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("`from` must be on or before `to`.", field_name="from")
+
+
+class TotalsSchema(Schema):
+    captured, refunds, fees, commission, reserve, members = Mad(), Mad(), Mad(), Mad(), Mad(), Mad()
+    deductions, payable = Mad(), Mad()
+
+
+class MemberAmountSchema(Schema):
+    member_id = fields.Integer()
+    full_name = fields.String()
+    amount = Mad()
+
+
+class RunCooperativeSchema(TotalsSchema):
+    cooperative_id = fields.Integer()
+    name = fields.String()
+    parcels_count = fields.Integer()
+    members_detail = fields.List(fields.Nested(MemberAmountSchema))
+
+
+class SettledParcelSchema(Schema):
+    coop_order_id = fields.Integer()
+    order_number = fields.String()
+    cooperative_id = fields.Integer()
+    captured, refunds, fees, commission, reserve, members = Mad(), Mad(), Mad(), Mad(), Mad(), Mad()
+
+
+class PayoutSchema(Schema):
+    id = fields.Integer()
+    payee = fields.String(validate=validate.OneOf([p.value for p in Payee]))
+    cooperative_id = fields.Integer()
+    member_id = fields.Integer(allow_none=True)
+    full_name = fields.String()
+    method = fields.String()
+    account = fields.String(allow_none=True, metadata={"description": "masked: •••• 1234"})
+    amount = Mad()
+    status = fields.String(validate=validate.OneOf([s.value for s in PayoutStatus]))
+    reference = fields.String(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+
+
+class RunSummarySchema(Schema):
+    id = fields.Integer()
+    up_to = fields.Date()
+    created_at = fields.DateTime()
+    created_by = fields.Integer(allow_none=True)
+    parcels_count = fields.Integer()
+    totals = fields.Nested(TotalsSchema)
+
+
+class RunSchema(RunSummarySchema):
+    cooperatives = fields.List(fields.Nested(RunCooperativeSchema))
+    parcels = fields.List(fields.Nested(SettledParcelSchema))
+    payouts = fields.List(fields.Nested(PayoutSchema))
+
+
+RunPageSchema = page_schema(RunSummarySchema, "SettlementRunPage")
+RunPageArgsSchema = PageArgsSchema
+
+
+class StatementLineSchema(SettledParcelSchema):
+    settlement_id = fields.Integer()
+    delivered_on = fields.Date()
+
+
+class DeductionSchema(Schema):
+    settlement_id = fields.Integer()
+    owed = Mad(metadata={"description": "owed back for refunds after settlement when the run started"})
+    deducted = Mad()
+    from_reserve = Mad()
+    from_members = Mad()
+    carried = Mad(metadata={"description": "what the run could not cover, carried into the next"})
+
+
+class StatementTotalsSchema(Schema):
+    captured, refunds, fees, commission, reserve, members = Mad(), Mad(), Mad(), Mad(), Mad(), Mad()
+    deductions, paid_out = Mad(), Mad()
+
+
+class StatementSchema(Schema):
+    cooperative_id = fields.Integer()
+    from_ = fields.Date(data_key="from", allow_none=True)
+    to = fields.Date(allow_none=True)
+    lines = fields.List(fields.Nested(StatementLineSchema))
+    deductions = fields.List(fields.Nested(DeductionSchema))
+    payouts = fields.List(fields.Nested(PayoutSchema))
+    totals = fields.Nested(StatementTotalsSchema)
+
+
+class EarningSchema(Schema):
+    settlement_id = fields.Integer()
+    coop_order_id = fields.Integer()
+    order_number = fields.String()
+    amount = Mad()
+    basis = fields.String(validate=validate.OneOf([p.value for p in Policy]))
+
+
+class EarningsSchema(Schema):
+    member_id = fields.Integer()
+    full_name = fields.String()
+    items = fields.List(fields.Nested(EarningSchema))
+    total = Mad()
