@@ -117,7 +117,7 @@ class StatementTotalsSchema(Schema):
 
 class StatementSchema(Schema):
     cooperative_id = fields.Integer()
-    from_ = fields.Date(data_key="from", allow_none=True)
+    from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
     to = fields.Date(allow_none=True)
     lines = fields.List(fields.Nested(StatementLineSchema))
     deductions = fields.List(fields.Nested(DeductionSchema))
