@@ -84,11 +84,11 @@ def validate_up_to(up_to: date) -> None:
                                details={"up_to": [f"Must be on or before {clock.today().isoformat()}."]})
 
 
-def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int = BATCH_SIZE,
+def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None = None,
                    progress: Callable[[int], None] | None = None) -> int:
     """Settle every eligible parcel in one transaction; returns the run's id (a run finding nothing is kept too)."""
     validate_up_to(up_to)
-    cutoff = cutoff_for(up_to)
+    cutoff, batch_size = cutoff_for(up_to), batch_size or BATCH_SIZE
     with unit_of_work():
         ids = eligible_batch(cutoff, after=0, limit=batch_size)
         run = SettlementRun(up_to=up_to, created_at=clock.now(), created_by_id=actor_id)
