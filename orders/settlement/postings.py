@@ -102,7 +102,8 @@ def post_refund(refund: Refund) -> None:
         allocation = RefundAllocation(refund_id=refund.id, coop_order_id=parcel_id, goods=goods, shipping=shipping)
         sp = settled.get(parcel_id)
         if sp is not None:
-            returned = commission_on_refund(goods, bps[parcel_id], commission_taken=sp.commission - sp.commission_returned)
+            returned = commission_on_refund(goods, bps[parcel_id],
+                                            commission_taken=sp.commission - sp.commission_returned)
             sp.commission_returned += returned
             allocation.after_settlement, allocation.commission_returned = True, returned
             lines += refund_after_settlement_lines(goods + shipping, returned, sp.cooperative_id)

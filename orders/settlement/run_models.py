@@ -18,7 +18,8 @@ class PayoutStatus(StrEnum):
     PAID = "paid"
 
 
-PAYOUT_TRANSITIONS: dict[str | None, set[str]] = {None: {PayoutStatus.PENDING}, PayoutStatus.PENDING: {PayoutStatus.PAID}}
+PAYOUT_TRANSITIONS: dict[str | None, set[str]] = {None: {PayoutStatus.PENDING},
+                                                   PayoutStatus.PENDING: {PayoutStatus.PAID}}
 
 
 class Payee(StrEnum):

@@ -5,9 +5,10 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from marketplace.auth.models import Role
-from marketplace.auth.permissions import auth_required, current_user
-from orders.settlement import payouts, runs, statements
-from orders.settlement.run_schemas import (EarningsSchema, PaidArgsSchema, PayoutSchema, PeriodArgsSchema,
+from marketplace.auth.permissions import auth_required, current_user, require_user
+from orders.settlement import payouts, reports, runs, statements
+from orders.settlement.run_schemas import (DashboardSchema, EarningsSchema, ImpactArgsSchema, ImpactSchema,
+                                           PaidArgsSchema, PayoutSchema, PeriodArgsSchema,
                                            RunArgsSchema, RunPageArgsSchema, RunPageSchema, RunSchema,
                                            StatementSchema)
 
@@ -75,3 +76,22 @@ def statement(args, cooperative_id):
 def member_earnings(cooperative_id, member_id):
     """What that member was allocated, parcel by parcel."""
     return statements.earnings(current_user(), cooperative_id, member_id)
+
+
+@blp.route("/reports/impact", methods=["GET"])
+@blp.arguments(ImpactArgsSchema, location="query")
+@blp.response(200, ImpactSchema)
+@blp.doc(security=[{}, {"bearerAuth": []}])
+def impact(args):
+    """The impact report: admins; anyone with `public=true` (aggregates only, groups under 3 cooperatives folded)."""
+    if not args["public"]:
+        require_user(Role.ADMIN)
+    return reports.impact(from_=args["from_"], to=args["to"], region=args["region"], public=args["public"])
+
+
+@blp.route("/cooperatives/<int:cooperative_id>/dashboard", methods=["GET"])
+@auth_required(Role.COOPERATIVE, Role.ADMIN)
+@blp.response(200, DashboardSchema)
+def dashboard(cooperative_id):
+    """Sales of the last 30 days, parcels to ship, low stock, certifications expiring, the next payout."""
+    return reports.dashboard(current_user(), cooperative_id)

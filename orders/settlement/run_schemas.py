@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from catalog.schemas import MoneySchema
 from marketplace.pagination import PageArgsSchema, page_schema
 from orders.settlement.run_models import Payee, PayoutStatus
+from cooperatives.models import REGIONS
 from orders.settlement.split import Policy
 
 
@@ -138,3 +139,56 @@ class EarningsSchema(Schema):
     full_name = fields.String()
     items = fields.List(fields.Nested(EarningSchema))
     total = Mad()
+
+
+class ImpactArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "default: 29 days before `to`"})
+    to = fields.Date(load_default=None, metadata={"description": "default: today (UTC)"})
+    region = fields.String(load_default=None, validate=validate.OneOf(REGIONS))
+    public = fields.Boolean(load_default=False, metadata={"description": "aggregates only, open to anyone"})
+
+    @validates_schema
+    def _period_runs_forward(self, data, **_kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ValidationError("`from` must be on or before `to`.", field_name="from")
+
+
+def _rows(name: str, **columns):
+    return fields.List(fields.Nested(Schema.from_dict(columns, name=name)))
+
+
+class ImpactSchema(Schema):
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    region = fields.String(allow_none=True)
+    cooperatives = fields.Nested(Schema.from_dict({
+        "total": fields.Integer(), "verified": fields.Integer(),
+        "by_region": _rows("ImpactByRegion", region=fields.String(), total=fields.Integer(),
+                           verified=fields.Integer()),
+        "by_sector": _rows("ImpactBySector", sector=fields.String(), total=fields.Integer())}, name="ImpactCooperatives"))
+    members = fields.Nested(Schema.from_dict({
+        "total": fields.Integer(), "women": fields.Integer(), "under_35": fields.Integer(),
+        "women_share": fields.Float(), "under_35_share": fields.Float()}, name="ImpactMembers"))
+    sales = fields.Nested(Schema.from_dict({
+        "orders": fields.Integer(), "parcels": fields.Integer(), "amount": Mad(),
+        "by_region": _rows("SalesByRegion", region=fields.String(), amount=Mad()),
+        "by_category": _rows("SalesByCategory", category=fields.String(), amount=Mad()),
+        "by_buyer_country": _rows("SalesByCountry", country=fields.String(), amount=Mad())}, name="ImpactSales"))
+    distributed = fields.Nested(Schema.from_dict({
+        "to_members": Mad(), "to_women": Mad(), "women_share": fields.Float()}, name="ImpactDistributed"))
+    certifications = fields.Nested(Schema.from_dict({
+        "verified": fields.Integer(), "expiring_30_days": fields.Integer()}, name="ImpactCertifications"))
+
+
+class DashboardSchema(Schema):
+    cooperative_id = fields.Integer()
+    sales_30_days = fields.Nested(Schema.from_dict({"parcels": fields.Integer(), "amount": Mad()},
+                                                   name="DashboardSales"))
+    to_ship = _rows("DashboardToShip", coop_order_id=fields.Integer(), order_number=fields.String(),
+                    placed_at=fields.DateTime(), lines=_rows("DashboardLine", variant_id=fields.Integer(),
+                                                             label=fields.String(), quantity=fields.Integer()))
+    low_stock = _rows("DashboardLowStock", variant_id=fields.Integer(), sku=fields.String(),
+                      stock_available=fields.Integer())
+    certifications_expiring = _rows("DashboardCertification", id=fields.Integer(), kind=fields.String(),
+                                    number=fields.String(), expires_on=fields.Date())
+    next_payout = fields.Nested(Schema.from_dict({"amount": Mad()}, name="DashboardNextPayout"))

@@ -43,10 +43,11 @@ class Books:
     def admin(self):
         return self.users.shared_admin()
 
-    def cooperative(self, members: list[dict], *, policy: str = "contribution", name: str | None = None) -> Coop:
-        """A verified cooperative with the members given (full_name, capital_shares, payout…) and its policy."""
+    def cooperative(self, members: list[dict], *, policy: str = "contribution", **facts) -> Coop:
+        """A cooperative (verified unless `status` says otherwise; `name`, `region`, `sector`) with the members
+        given (full_name, gender, birth_year, capital_shares, payout…) and its distribution policy."""
         manager = self.users.cooperative()
-        cooperative_id = self.market.shop.cooperative(manager, name=name)
+        cooperative_id = self.market.shop.cooperative(manager, **facts)
         ids = []
         for n, fields in enumerate(members):
             body = {"full_name": f"Membre {n}", "gender": "female", "birth_year": 1980, "joined_on": "2021-03-01",
