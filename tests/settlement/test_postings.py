@@ -113,3 +113,29 @@ def test_the_settlement_command_settles_with_a_progress_bar_and_refuses_a_day_af
     listed = books.client.get(f"{API}/admin/settlements", headers=books.admin.headers).json
     assert [run["parcels_count"] for run in listed["items"]] == [0, 2] and listed["items"][1]["created_by"] is None
     assert clock.today() == today
+
+
+def test_a_refund_the_provider_refuses_after_settlement_is_reversed_and_nothing_stays_owed(books, localstripe):
+    """The card was paid by a signed event only, so the provider refuses the refund: the refund fails after the
+    commit and its entry is reversed; the cooperative owes nothing and the platform keeps its commission."""
+    coop = books.cooperative([{}])
+    honey = books.product(coop, amount=10000, lots=[(coop.members[0], 5)])
+    order = books.order([(honey, 2)], method="card")
+    books.deliver(order, coop)
+    books.later(8)
+    [parcel] = books.settle().json["parcels"]
+    line_id = books.market.order(order["buyer"], order["id"]).json["lines"][0]["id"]
+
+    refund = books.refund(order, books.admin, [(line_id, 1)])
+
+    assert refund.status_code == 201
+    refund_id = refund.json["refunds"][0]["id"]
+    assert books.market.order(order["buyer"], order["id"]).json["refunds"][0]["status"] == "failed"
+    posted = {e["kind"]: e for e in entries(books) if e["kind"] in ("refund", "reversal")}
+    assert posted["refund"]["reference"] == f"Order {order['number']} refund {refund_id}"
+    assert posted["reversal"]["reverses_id"] == posted["refund"]["id"]
+    assert books.balance(f"cooperative:{coop.id}:payable") == 0 and books.balance("refunds") == 0
+    assert books.balance("platform_commission") == -parcel["commission"]["amount"]
+    books.deliver(books.order([(honey, 1)]), coop)
+    books.later(8)
+    assert books.settle().json["totals"]["deductions"]["amount"] == 0
