@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import csv
+import threading
 import io
 
 import pytest
 
+from tests.conftest import POSTGRES_URL
 from tests.settlement.conftest import API, rib
 
 FATIMA = "Fatima Zahra Aït Ali"
@@ -135,3 +137,24 @@ def test_only_the_cooperatives_managers_and_admins_see_its_statement_and_earning
                             headers=books.admin.headers).status_code == 404
     assert books.client.get(f"{API}/admin/settlements/999999/payouts.csv",
                             headers=books.admin.headers).status_code == 404
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="a real race needs PostgreSQL: set TEST_DATABASE_URL")
+def test_two_treasurers_marking_the_same_payout_paid_at_once_pay_it_once(books, settled):
+    coop, run = settled
+    payout = next(p for p in run["payouts"] if p["member_id"] == coop.members[0])
+    start, answers = threading.Barrier(2), [None, None]
+
+    def pay(slot):
+        start.wait()
+        answers[slot] = books.client.post(f"{API}/admin/payouts/{payout['id']}/paid",
+                                          json={"reference": f"VIR-{slot}"}, headers=books.admin.headers)
+
+    threads = [threading.Thread(target=pay, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    assert books.balance(f"member:{coop.members[0]}:payable") == 0  # debited once, not twice
