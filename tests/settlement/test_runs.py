@@ -203,3 +203,18 @@ def test_runs_are_listed_newest_first_paged_and_one_with_nothing_eligible_is_sti
     assert [r["id"] for r in page["items"]] == ids[::-1][:2] and page["total"] == 3
     one = books.client.get(f"{API}/admin/settlements/{ids[0]}", headers=books.admin.headers).json
     assert one["cooperatives"] == [] and one["payouts"] == [] and one["totals"]["payable"]["amount"] == 0
+
+
+def test_each_more_parcel_in_a_run_costs_the_two_statements_of_its_ledger_entry_and_no_more(books, queries):
+    coop = books.cooperative([{}, {}])
+    honey = books.product(coop, amount=10000, lots=[(coop.members[0], 3), (coop.members[1], 30)])
+    counts = []
+    for parcels in (1, 4):
+        for _ in range(parcels):
+            cash_parcel(books, coop, honey, quantity=2)
+        books.later(8)
+        queries.reset()
+        assert books.settle().json["parcels_count"] == parcels
+        counts.append(queries.count)
+
+    assert counts[1] - counts[0] == 3 * 2  # INSERT … RETURNING the entry, one INSERT of its lines
