@@ -11,13 +11,9 @@ import pytest
 from marketplace import clock
 from tests.cooperatives.conftest import coop_factory  # noqa: F401  (the fixture, re-exported)
 from tests.orders.conftest import API, market, shop  # noqa: F401  (fixtures, re-exported)
-from tests.orders.stripe_server import (  # noqa: F401  (fixtures, found by pytest in this namespace)
-    _localstripe_thread,
-    localstripe,
-    stripe_handlers,
-    stripe_webhooks,
-)
-from tests.orders.stripe_server import post_event, stripe_event
+from orders.payments import stripe_gateway
+from orders.payments.errors import PaymentProviderRejected
+from tests.orders.stripe_server import SECRET_KEY, WEBHOOK_SECRET, post_event, stripe_event
 
 RIB_BANK = "0117800000"  # bank and city codes; a member's RIB adds 12 digits and the key
 
@@ -126,6 +122,23 @@ class Books:
 
     def balance(self, account: str) -> int:
         return sum(line["debit"]["amount"] - line["credit"]["amount"] for line in self.ledger_lines(account))
+
+
+@pytest.fixture
+def card(app, monkeypatch):
+    """Card payments without the provider (its layer is tested with the orders): a PaymentIntent is made up at
+    checkout, its success arrives as a signed event, and the provider refuses every refund."""
+    def create_payment_intent(amount, *, order_number, idempotency_key):
+        return stripe_gateway.IntentRef(id=f"pi_{uuid.uuid4().hex[:24]}", client_secret="secret", status=
+                                        "requires_payment_method", amount=amount.amount,
+                                        currency=amount.currency.lower(), order_number=order_number)
+
+    def create_refund(intent_id, amount, *, idempotency_key):
+        raise PaymentProviderRejected(message="Cannot refund this payment.")
+
+    monkeypatch.setattr(stripe_gateway, "create_payment_intent", create_payment_intent)
+    monkeypatch.setattr(stripe_gateway, "create_refund", create_refund)
+    app.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
 
 
 @pytest.fixture

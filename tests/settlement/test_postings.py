@@ -20,7 +20,7 @@ def entries(books, **query) -> list[dict]:
     return response.json["items"]
 
 
-def test_a_card_payment_posts_once_in_mad_with_the_orders_rate_even_when_the_event_is_replayed(books, localstripe):
+def test_a_card_payment_posts_once_in_mad_with_the_orders_rate_even_when_the_event_is_replayed(books, card):
     coop = books.cooperative([{}])
     honey = books.product(coop, amount=14999, lots=[(coop.members[0], 5)])
     order = books.order([(honey, 1)], currency="XOF", country="SN", method="card")
@@ -115,9 +115,9 @@ def test_the_settlement_command_settles_with_a_progress_bar_and_refuses_a_day_af
     assert clock.today() == today
 
 
-def test_a_refund_the_provider_refuses_after_settlement_is_reversed_and_nothing_stays_owed(books, localstripe):
-    """The card was paid by a signed event only, so the provider refuses the refund: the refund fails after the
-    commit and its entry is reversed; the cooperative owes nothing and the platform keeps its commission."""
+def test_a_refund_the_provider_refuses_after_settlement_is_reversed_and_nothing_stays_owed(books, card):
+    """The provider refuses the refund: it fails after the commit and its entry is reversed; the cooperative
+    owes nothing and the platform keeps its commission."""
     coop = books.cooperative([{}])
     honey = books.product(coop, amount=10000, lots=[(coop.members[0], 5)])
     order = books.order([(honey, 2)], method="card")

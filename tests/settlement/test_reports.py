@@ -13,7 +13,7 @@ WOMAN_1995 = {"gender": "female", "birth_year": 1995}
 
 
 @pytest.fixture
-def observed(books, localstripe):
+def observed(books, card):
     """Three beekeeping cooperatives of Souss-Massa, one pending argan cooperative of the Oriental; two sales
     (200.00 MAD to Morocco, 50.00 MAD to Senegal) delivered and settled; certifications, one expiring soon."""
     a = books.cooperative([{"full_name": "Itto", **WOMAN_1995}, {"full_name": "Rkia", "gender": "female",

@@ -22,7 +22,7 @@ def amounts(row: dict, names=("captured", *PARTS)) -> dict:
 
 
 def test_a_card_parcel_paid_in_xof_splits_to_the_centime_and_members_share_by_the_lots_they_produced(
-        books, localstripe):
+        books, card):
     coop = books.cooperative([{"full_name": "Fatima Zahra Aït Ali", "payout_method": "bank_transfer",
                                "payout_account": rib(1)}, {"full_name": "Khadija Oubella"}])
     fatima, khadija = coop.members
