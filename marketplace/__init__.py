@@ -61,10 +61,12 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import routes as auth_routes
     from orders import setup as orders_setup
     from orders.payments import setup as payments_setup
+    from orders.settlement import setup as settlement_setup
 
     for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
         api.register_blueprint(blueprint)
-    for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup, orders_setup):
+    for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup, orders_setup,
+                    settlement_setup):
         package.register(app)
 
     @app.get("/api/docs/")

@@ -22,6 +22,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "RESERVATION_MINUTES": ("30", "minutes an unpaid card order holds its stock"),
     "RETURN_WINDOW_DAYS": ("7", "days after delivery before a parcel can be settled"),
     "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
+    "PAYMENT_FEE_BPS": ("290", "card payment fee assumed at settlement when the provider's fee is unknown, in basis points"),
+    "PAYMENT_FEE_FIXED": ("300", "plus this fixed amount per card payment, in MAD minor units"),
     "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
     "ARGON2_TIME_COST": ("3", "argon2 passes per password hash"),
     "ARGON2_MEMORY_KIB": ("65536", "argon2 memory per password hash, in KiB"),
@@ -35,8 +37,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
-             "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "LOGIN_FAILURES_PER_ADDRESS",
-             "LOGIN_FAILURES_PER_ACCOUNT"}
+             "PAYMENT_FEE_BPS", "PAYMENT_FEE_FIXED", "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
+             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT"}
 
 
 class ConfigurationError(RuntimeError):

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.pagination import paginate
 from marketplace.transaction import unit_of_work
 from cooperatives.services import managed_cooperative, manages
-from orders import services
+from orders import events, services
 from orders.errors import OrderError
 from orders.models import (
     CoopOrder, Order, OrderLine, OrderLineLot, OrderStatus, ParcelStatus, PaymentMethod, PaymentStatus,
@@ -77,6 +77,7 @@ def deliver(user: User, coop_order_id: int, *, cash_collected: dict | None) -> C
                 payment.flagged = True
                 payment.flag_reason = f"parcel {parcel.id}: collected {collected}, due {due} {order.currency}"
             services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=user.id, reason="cash collected")
+            events.cash_collected.send(parcel)
         elif cash_collected is not None:
             raise Conflict(OrderError.NOT_CASH_ON_DELIVERY, "This order was paid by card: no cash is collected.")
         parcel.delivered_at = now()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from catalog.errors import OutOfStock
 from marketplace.extensions import db
-from orders import refunds, services
+from orders import events, refunds, services
 from orders.models import Order, OrderStatus, ParcelStatus, Payment, PaymentStatus, Refund
 from orders.payments.webhooks import on_stripe_event
 
@@ -56,6 +56,7 @@ def payment_succeeded(intent: dict) -> None:
         return
     payment.amount_captured = amount
     services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=None, reason="payment_intent.succeeded")
+    events.payment_captured.send(payment)
     if order.status == OrderStatus.PENDING_PAYMENT:
         _to_ship(order, "payment_intent.succeeded")
     elif order.status == OrderStatus.EXPIRED and _redraw(order):

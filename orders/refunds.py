@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.transaction import after_commit, unit_of_work
 from cooperatives.services import managed_cooperative_ids
 from marketplace.audit import change_state
-from orders import card_payments, services
+from orders import card_payments, events, services
 from orders.checkout import request_hash
 from orders.errors import OrderError
 from orders.models import (
@@ -43,6 +43,7 @@ def _record(order: Order, refund: Refund, *, actor_id: int | None) -> None:
     card = payment.method == PaymentMethod.CARD
     change_state(refund, RefundStatus.PENDING if card else RefundStatus.OWED, allowed=REFUND_TRANSITIONS,
                  actor_id=actor_id, reason=refund.reason)
+    events.refund_recorded.send(refund)
     if card:
         after_commit(card_payments.send_refund, refund.id, on_failure=lambda error, rid=refund.id: refund_failed(rid))
 
@@ -154,6 +155,7 @@ def refund_failed(refund_id: int) -> None:
                      reason="the payment provider did not accept the refund")
         order.payment.amount_refunded -= refund.amount
         order.payment.flagged, order.payment.flag_reason = True, f"refund {refund.id} failed"
+        events.refund_failed.send(refund)
         for refund_line in refund.lines:
             line = next(line for line in order.lines if line.id == refund_line.order_line_id)
             line.refunded_quantity -= refund_line.quantity

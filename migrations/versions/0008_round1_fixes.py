@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0008_round1_fixes'
-down_revision = '0006_stripe_events'
+down_revision = '0007_ledger'
 branch_labels = None
 depends_on = None
 

@@ -101,15 +101,3 @@ def table_counts(app):
                                   CertificationProduct.__table__, cooperative_managers, AuditEntry.__table__)}
 
     return count
-
-
-@pytest.fixture
-def shift_today(monkeypatch):
-    """Move the package's clock: `shift_today(days=400)`."""
-
-    def shift(*, days: int) -> date:
-        moved = validators.today() + timedelta(days=days)
-        monkeypatch.setattr(validators, "today", lambda: moved)
-        return moved
-
-    return shift
