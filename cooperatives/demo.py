@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from cooperatives import certifications, services, unions, validators
-from cooperatives.models import Certification, Cooperative
+from cooperatives.models import Certification, CertificationStatus, Cooperative, CooperativeStatus
 from marketplace.auth.models import User
 from marketplace.dbtypes import utcnow
 from marketplace.extensions import db
+from marketplace.transaction import unit_of_work
 
 ADMIN_EMAIL = "admin@souk.test"
 
@@ -277,12 +278,12 @@ def _load_cooperative(demo: DemoCooperative, admin: User) -> Cooperative:
         services.add_member(manager, cooperative.id, _member(demo, index))
     for certification in demo.certifications:
         _load_certification(manager, admin, cooperative, certification)
-    if demo.outcome in ("verified", "suspended"):
+    if demo.outcome in (CooperativeStatus.VERIFIED, CooperativeStatus.SUSPENDED):
         services.decide_cooperative(admin, cooperative.id, decision="verify", reason=None)
-    if demo.outcome == "suspended":
+    if demo.outcome == CooperativeStatus.SUSPENDED:
         services.decide_cooperative(admin, cooperative.id, decision="suspend",
                                     reason="Contrôle en cours : étiquetage non conforme signalé par un acheteur.")
-    if demo.outcome == "rejected":
+    if demo.outcome == CooperativeStatus.REJECTED:
         services.decide_cooperative(admin, cooperative.id, decision="reject",
                                     reason="L'ICE ne correspond pas au registre des coopératives.")
     return cooperative
@@ -323,12 +324,12 @@ def _load_certification(manager: User, admin: User, cooperative: Cooperative, de
     certification = certifications.submit_certification(manager, cooperative.id, {
         "kind": demo.kind, "number": demo.number, "issuer": demo.issuer, "issued_on": demo.issued_on,
         "expires_on": expires_on, "product_ids": []}, document)
-    if demo.outcome == "submitted":
+    if demo.outcome == CertificationStatus.SUBMITTED:
         return
-    first = "reject" if demo.outcome == "rejected" else "verify"
+    first = "reject" if demo.outcome == CertificationStatus.REJECTED else "verify"
     reason = "Le numéro ne figure pas sur la liste des établissements agréés." if first == "reject" else None
     certifications.decide_certification(admin, certification.id, decision=first, reason=reason)
-    if demo.outcome == "revoked":
+    if demo.outcome == CertificationStatus.REVOKED:
         certifications.decide_certification(admin, certification.id, decision="revoke",
                                             reason="Autorisation retirée après l'inspection de 2020.")
     if demo.outcome == "expired":
@@ -336,7 +337,7 @@ def _load_certification(manager: User, admin: User, cooperative: Cooperative, de
 
 
 def _backdate_expiry(certification_id: int, expires_on: date) -> None:
-    certification = db.session.get(Certification, certification_id)
-    certification.expires_on = expires_on
-    certification.decided_at = utcnow() - timedelta(days=400)
-    db.session.commit()
+    with unit_of_work():
+        certification = db.session.get(Certification, certification_id)
+        certification.expires_on = expires_on
+        certification.decided_at = utcnow() - timedelta(days=400)

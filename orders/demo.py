@@ -20,7 +20,7 @@ from marketplace.errors import AppError
 from marketplace.exchange_rates import current_rates, set_rates
 from marketplace.extensions import db
 from orders import cancellation, cart, checkout, fulfilment
-from orders.models import CoopOrder, ParcelStatus
+from orders.models import CoopOrder, OrderStatus, ParcelStatus
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def _order(buyer: User, address: dict, currency: str, method: str, key: str, var
 
 def _advance(order, fate: str, admin: User) -> None:
     parcels = list(db.session.scalars(select(CoopOrder).where(CoopOrder.order_id == order.id)))
-    if fate == "cancelled" and order.status == "confirmed":
+    if fate == "cancelled" and order.status == OrderStatus.CONFIRMED:
         cancellation.cancel(admin, order.id, reason="demo")
     for parcel in parcels:
         if fate in ("shipped", "delivered") and parcel.status == ParcelStatus.TO_SHIP:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.dbtypes import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.transaction import unit_of_work
 
 
 class PendingSearchUpdate(db.Model):
@@ -24,13 +25,13 @@ class PendingSearchUpdate(db.Model):
 def queue_updates(product_ids: Iterable[int]) -> None:
     """Remember products to re-index later; already-queued ones stay queued once."""
     ids = set(product_ids)
-    queued = set(db.session.scalars(select(PendingSearchUpdate.product_id)
-                                    .where(PendingSearchUpdate.product_id.in_(ids))))
-    db.session.add_all(PendingSearchUpdate(product_id=product_id) for product_id in sorted(ids - queued))
     try:
-        db.session.commit()
+        with unit_of_work():
+            queued = set(db.session.scalars(select(PendingSearchUpdate.product_id)
+                                            .where(PendingSearchUpdate.product_id.in_(ids))))
+            db.session.add_all(PendingSearchUpdate(product_id=product_id) for product_id in sorted(ids - queued))
     except IntegrityError:  # another worker queued the same product meanwhile: it is queued either way
-        db.session.rollback()
+        pass
 
 
 def pending_updates(limit: int) -> list[int]:
@@ -40,8 +41,8 @@ def pending_updates(limit: int) -> list[int]:
 
 
 def forget_updates(product_ids: Iterable[int]) -> None:
-    db.session.execute(delete(PendingSearchUpdate).where(PendingSearchUpdate.product_id.in_(list(product_ids))))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(delete(PendingSearchUpdate).where(PendingSearchUpdate.product_id.in_(list(product_ids))))
 
 
 def count_pending() -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from catalog.models import Category, Product, ProductVariant
 from catalog.stock import available_by_variant
-from cooperatives.models import Certification, Cooperative, Member
+from cooperatives.models import Certification, CertificationStatus, Cooperative, CooperativeStatus, Member
 from cooperatives.services import manages
 from marketplace import clock
 from marketplace.auth.models import Role, User
@@ -63,7 +63,7 @@ def impact(*, from_: date | None, to: date | None, region: str | None, public: b
     total = verified = 0
     for cooperative_id, coop_region, sector, status in db.session.execute(
             select(Cooperative.id, Cooperative.region, Cooperative.sector, Cooperative.status).where(*in_region)):
-        is_verified = status == "verified"
+        is_verified = status == CooperativeStatus.VERIFIED
         total, verified = total + 1, verified + is_verified
         for groups, name in ((by_region, coop_region), (by_sector, sector)):
             groups[name]["cooperatives"].add(cooperative_id)
@@ -105,7 +105,7 @@ def impact(*, from_: date | None, to: date | None, region: str | None, public: b
         .where(SettlementRun.created_at >= _start(from_), SettlementRun.created_at < _start(to + timedelta(days=1)),
                *in_region)).one())
 
-    certified = [Certification.status == "verified", *in_region]
+    certified = [Certification.status == CertificationStatus.VERIFIED, *in_region]
     cert_verified, expiring = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((and_(
             Certification.expires_on >= clock.today(),
@@ -164,7 +164,7 @@ def dashboard(user: User, cooperative_id: int) -> dict:
     low = [{"variant_id": v.id, "sku": v.sku, "stock_available": available[v.id]} for v in variants
            if available[v.id] <= LOW_STOCK_UNITS]
     expiring = db.session.scalars(select(Certification).where(
-        Certification.cooperative_id == cooperative_id, Certification.status == "verified",
+        Certification.cooperative_id == cooperative_id, Certification.status == CertificationStatus.VERIFIED,
         Certification.expires_on >= today, Certification.expires_on <= today + timedelta(days=30))
         .order_by(Certification.expires_on))
     pending = db.session.scalar(select(func.coalesce(func.sum(Payout.amount), 0)).where(
