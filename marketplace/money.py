@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from babel.numbers import format_currency
+
 DECIMALS: dict[str, int] = {"MAD": 2, "EUR": 2, "USD": 2, "XOF": 0, "XAF": 0}
 CURRENCIES = tuple(DECIMALS)
 BASE_CURRENCY = "MAD"
+# Regional locales: plain `ar` would group and point like English.
+READER_LOCALES = {"fr": "fr_MA", "ar": "ar_MA", "en": "en"}
 
 
 class CurrencyMismatch(ValueError):
@@ -62,9 +66,9 @@ class Money:
             raise TypeError("Money is multiplied by whole quantities only")
         return Money(self.amount * quantity, self.currency)
 
-    def format(self) -> str:
-        """`120.50 MAD`, `1 500 XOF` (space as thousands separator)."""
-        return f"{self.to_decimal():,.{DECIMALS[self.currency]}f}".replace(",", " ") + f" {self.currency}"
+    def format(self, language: str = "fr") -> str:
+        """For people to read, in the reader's locale through Babel: `1 234,50 MAD` (fr), `1.234,50 د.م.` (ar)."""
+        return format_currency(self.to_decimal(), self.currency, locale=READER_LOCALES.get(language, "fr_MA"))
 
     def as_dict(self) -> dict:
         return {"amount": self.amount, "currency": self.currency}

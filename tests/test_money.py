@@ -80,9 +80,12 @@ def test_money_adds_only_the_same_currency():
         Money(100, "MAD") + Money(100, "EUR")
 
 
-def test_money_formats_with_the_currency_decimals():
-    assert Money(1234550, "MAD").format() == "12 345.50 MAD"
-    assert Money(1500, "XOF").format() == "1 500 XOF"
+def test_money_formats_for_the_readers_locale():
+    assert Money(1234550, "MAD").format("fr") == "12\u202f345,50\xa0MAD"
+    assert Money(1234550, "MAD").format("ar") == "\u200f12.345,50\xa0د.م.\u200f"
+    assert Money(1234550, "MAD").format("en") == "MAD12,345.50"
+    assert Money(1500, "XOF").format("fr") == "1\u202f500\xa0F\u202fCFA"
+    assert Money(-250, "EUR").format("fr") == "-2,50\xa0€"
 
 
 def test_conversion_uses_the_rate_per_mad_and_rounds_half_up():
