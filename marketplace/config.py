@@ -24,6 +24,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
     "PAYMENT_FEE_BPS": ("290", "card payment fee assumed at settlement when the provider's fee is unknown, in basis points"),
     "PAYMENT_FEE_FIXED": ("300", "plus this fixed amount per card payment, in MAD minor units"),
+    "PLATFORM_VAT_BPS": ("2000", "VAT on the platform's commission, in basis points (included in the commission)"),
+    "PLATFORM_LEGAL_NAME": ("Souk Coop SARL", "the platform's legal name on its commission invoices"),
+    "PLATFORM_ICE": ("001561191000066", "the platform's ICE on its commission invoices"),
+    "PLATFORM_ADDRESS": ("Rabat, Maroc", "the platform's address on its commission invoices"),
+    "INVOICES_RENDER_ON_ISSUE": ("1", "render an invoice's French PDF right after it is issued (0: on first request)"),
     "TOKEN_TTL_HOURS": ("720", "lifetime of an API token"),
     "ARGON2_TIME_COST": ("3", "argon2 passes per password hash"),
     "ARGON2_MEMORY_KIB": ("65536", "argon2 memory per password hash, in KiB"),
@@ -38,7 +43,7 @@ REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "ST
 
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
              "PAYMENT_FEE_BPS", "PAYMENT_FEE_FIXED", "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
-             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT"}
+             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE"}
 
 
 class ConfigurationError(RuntimeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import phonenumbers
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from cooperatives.schemas import Ice
 from marketplace.i18n import pick
 from marketplace.money import BASE_CURRENCY, CURRENCIES, Money
 from marketplace.pagination import PageArgsSchema
@@ -49,6 +50,8 @@ class AddressSchema(Schema):
     postal_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     country = fields.String(required=True, validate=validate.OneOf(COUNTRIES, error="Not an ISO 3166 country code."))
     phone = fields.String(required=True, validate=validate.Length(min=3, max=30))
+    buyer_ice = Ice(allow_none=True, metadata={
+        "description": "a business buyer's ICE (15 digits, checked), printed on its invoices"})
 
     @validates_schema
     def phone_of_a_real_number(self, data, **kwargs):

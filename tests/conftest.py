@@ -89,6 +89,8 @@ def _session_app(database_url, _tables, tmp_path_factory):
         # Production-strength argon2 costs ~0.1 s a hash; the suite signs in hundreds of users.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
+        # ~1 s a page: tests that read invoices render them on request
+        "INVOICES_RENDER_ON_ISSUE": 0,
     })
     yield app
     with app.app_context():

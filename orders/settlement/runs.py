@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from blinker import signal
 from flask import current_app
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +40,8 @@ from orders.settlement.split import ParcelMoney, ParcelSplit, apply_deductions, 
 
 BATCH_SIZE = 500
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# sender: the SettlementRun once its cooperatives are recorded, inside the run's transaction
+run_closed = signal("settlement-run-closed")
 
 
 def cutoff_for(up_to: date) -> date:
@@ -101,6 +104,7 @@ def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None 
                 progress(len(ids))
             ids = eligible_batch(cutoff, after=ids[-1], limit=batch_size)
         _close(run, totals)
+        run_closed.send(run)
         return run.id
 
 

@@ -1,0 +1,13 @@
+"""Wire invoices into an app: blueprint, command, and the events they follow."""
+from __future__ import annotations
+
+from flask import Flask
+
+from marketplace.extensions import api
+from orders.invoices import cli, routes, subscriptions
+
+
+def register(app: Flask) -> None:
+    api.register_blueprint(routes.blp)
+    app.cli.add_command(cli.invoices)
+    subscriptions.connect()
