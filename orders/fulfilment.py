@@ -76,7 +76,8 @@ def deliver(user: User, coop_order_id: int, *, cash_collected: dict | None) -> C
             if parcel.cash_flagged:
                 payment.flagged = True
                 payment.flag_reason = f"parcel {parcel.id}: collected {collected}, due {due} {order.currency}"
-            services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=user.id, reason="cash collected")
+            if payment.status == PaymentStatus.PENDING:  # a later parcel's cash keeps a partial refund's status
+                services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=user.id, reason="cash collected")
             events.cash_collected.send(parcel)
         elif cash_collected is not None:
             raise Conflict(OrderError.NOT_CASH_ON_DELIVERY, "This order was paid by card: no cash is collected.")
