@@ -4,6 +4,10 @@ cash collected, refund recorded, settlement run closed), so the number is taken 
 Each document is issued once per cause (`source_key`, unique); issuing again for the same cause returns the
 existing one, so the event handlers and the backfill may both run. The PDF is rendered after the commit.
 
+A refund the payment provider refuses after its credit note was issued is answered by a new invoice of the same
+lines that refers to the credit note: issued documents are never withdrawn, and the parcel's documents add up
+to what was sold.
+
 A refund on a parcel that has no invoice yet (cash on delivery: money collected at one door, a line of another
 parcel refunded before it arrived) needs no credit note: nothing was invoiced. That parcel's invoice, when it is
 delivered, lists only what was sold — its lines less the units refunded, its shipping unless refunded.
@@ -94,6 +98,25 @@ def credit_refund(refund: Refund) -> list[Invoice]:
                             order_id=order.id, coop_order_id=parcel_id, refund_id=refund.id,
                             refers_to_id=invoice.id, buyer_id=order.buyer_id))
     return notes
+
+
+def reinvoice_failed_refund(refund: Refund) -> list[Invoice]:
+    """The provider refused the refund, so the sale stands again: each of its credit notes is answered by an
+    invoice of the same lines that refers to it (an issued credit note is never withdrawn)."""
+    issued = []
+    for note in db.session.scalars(select(Invoice).where(Invoice.refund_id == refund.id,
+                                                         Invoice.kind == InvoiceKind.CREDIT_NOTE)
+                                   .order_by(Invoice.cooperative_id, Invoice.id)):
+        key = f"refund-failed:{refund.id}:parcel:{note.coop_order_id}"
+        if _existing(key) is not None:
+            continue
+        refers_to = {"id": note.id, "number": note.number, "issued_on": note.issued_at.date().isoformat()}
+        data = {**note.content, "refers_to": refers_to, "reason": None, "refund_failed": True}
+        issued.append(_issue(source_key=key, series=note.series, kind=InvoiceKind.INVOICE, issuer=Issuer.COOPERATIVE,
+                             cooperative_id=note.cooperative_id, data=data, order_id=note.order_id,
+                             coop_order_id=note.coop_order_id, refund_id=refund.id, refers_to_id=note.id,
+                             buyer_id=note.buyer_id))
+    return issued
 
 
 def _shipping_parts(refund: Refund, order) -> dict[int, int]:

@@ -16,4 +16,5 @@ def connect() -> None:
     events.payment_captured.connect(_card_captured)
     events.cash_collected.connect(issuing.invoice_parcel)
     events.refund_recorded.connect(issuing.credit_refund)
+    events.refund_failed.connect(issuing.reinvoice_failed_refund)
     runs.run_closed.connect(issuing.commissions_of_run)

@@ -124,3 +124,16 @@ def test_issue_missing_invoices_what_was_delivered_before_invoicing_once(two_coo
         assert sorted(db.session.scalars(select(Invoice.number))) == before
     result = runner.invoke(args=["invoices", "issue-missing"])
     assert result.exit_code == 0 and "0 invoices issued." in result.output
+
+
+def test_a_refund_the_provider_refuses_is_answered_by_an_invoice_referring_to_its_credit_note(
+        books, invoices, card):
+    coop = books.cooperative([{}])
+    honey = books.product(coop, amount=10000, lots=[(coop.members[0], 10)])
+    order = books.order([(honey, 2)], method="card")
+    assert books.refund(order, books.admin, [(order["lines"][0]["id"], 1)]).status_code == 201
+
+    invoice, note, again = invoices.of_order(order["id"], order["buyer"])
+    assert (note["kind"], note["refers_to"], note["total"]["amount"]) == ("credit_note", invoice["id"], 10000)
+    assert (again["kind"], again["refers_to"], again["total"]["amount"]) == ("invoice", note["id"], 10000)
+    assert [i["number"].rsplit("-", 1)[1] for i in (invoice, note, again)] == ["000001", "000002", "000003"]
