@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.dbtypes import UTCDateTime, utcnow
@@ -71,6 +71,12 @@ class Invoice(db.Model):
     __table_args__ = (UniqueConstraint("series", "year", "sequence"),
                       CheckConstraint("sequence > 0", name="sequence_positive"),
                       CheckConstraint("total >= 0", name="total_not_negative"))
+
+
+@event.listens_for(Invoice, "before_update")
+@event.listens_for(Invoice, "before_delete")
+def _issued_is_final(_mapper, _connection, invoice: Invoice) -> None:
+    raise ValueError(f"invoice {invoice.number} was issued: it never changes (a credit note corrects it)")
 
 
 class InvoiceDocument(db.Model):

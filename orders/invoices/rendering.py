@@ -50,8 +50,8 @@ LABELS = {
 }
 
 
-def render_pdf(invoice_number: str, kind: str, issued_at: datetime, content: dict, language: str) -> bytes:
-    """The document of a stored invoice in `language` (fr or ar), from its content alone."""
+def render_html(invoice_number: str, kind: str, issued_at: datetime, content: dict, language: str) -> str:
+    """The HTML of a stored invoice in `language` (fr, or ar right-to-left), from its content alone."""
     locale = READER_LOCALES[language]
     currency = content["currency"]
 
@@ -64,11 +64,16 @@ def render_pdf(invoice_number: str, kind: str, issued_at: datetime, content: dic
     def rate(bps: int) -> str:
         return format_percent(Decimal(bps) / 10_000, format="#,##0.##%", locale=locale)
 
-    html = _templates.get_template("invoice.html").render(
+    return _templates.get_template("invoice.html").render(
         language=language, direction="rtl" if language == "ar" else "ltr", labels=LABELS[language],
         number=invoice_number, kind=kind, issued_on=format_date(issued_at.date(), format="long", locale=locale),
         content=content, money=money, mad=mad, rate=rate, text=lambda translated: pick(translated, language),
         exchange_rate=format_decimal(Decimal(content["exchange_rate"]), format="#,##0.##########", locale=locale))
+
+
+def render_pdf(invoice_number: str, kind: str, issued_at: datetime, content: dict, language: str) -> bytes:
+    """The PDF of a stored invoice in `language`, with the fonts shipped in `fonts/`."""
+    html = render_html(invoice_number, kind, issued_at, content, language)
     fonts = FontConfiguration()
     stylesheet = CSS(filename=str(HERE / "templates" / "invoice.css"), font_config=fonts)
     return HTML(string=html, base_url=str(HERE)).write_pdf(stylesheets=[stylesheet], font_config=fonts)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 
 from marketplace.extensions import db
 from orders.invoices.models import Invoice, InvoiceSequence
+from orders.invoices.rendering import render_html
 from tests.invoices.conftest import ADDRESSES, API
 
 
@@ -137,3 +138,14 @@ def test_a_refund_the_provider_refuses_is_answered_by_an_invoice_referring_to_it
     assert (note["kind"], note["refers_to"], note["total"]["amount"]) == ("credit_note", invoice["id"], 10000)
     assert (again["kind"], again["refers_to"], again["total"]["amount"]) == ("invoice", note["id"], 10000)
     assert [i["number"].rsplit("-", 1)[1] for i in (invoice, note, again)] == ["000001", "000002", "000003"]
+
+
+def test_an_issued_invoice_cannot_be_changed_and_arabic_is_rendered_right_to_left(two_coops, app):
+    with app.app_context():
+        invoice = db.session.scalar(select(Invoice).order_by(Invoice.id))
+        html = render_html(invoice.number, invoice.kind, invoice.issued_at, invoice.content, "ar")
+        assert '<html lang="ar" dir="rtl">' in html and "فاتورة" in html
+        invoice.content = {**invoice.content, "total": 1}
+        with pytest.raises(ValueError, match="never changes"):
+            db.session.flush()
+        db.session.rollback()
