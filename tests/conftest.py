@@ -89,6 +89,9 @@ def _session_app(database_url, _tables, tmp_path_factory):
         # Production-strength argon2 costs ~0.1 s a hash; the suite signs in hundreds of users.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
+        # Jobs run in-process as they are enqueued (after the commit); e-mails land in Flask-Mailman's outbox.
+        "JOBS_IMMEDIATE": True,
+        "MAIL_BACKEND": "locmem",
     })
     yield app
     with app.app_context():
