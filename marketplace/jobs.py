@@ -17,7 +17,6 @@ started with `-n` so the schedule runs in exactly one.
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,6 @@ from huey.api import Huey, TaskWrapper
 from marketplace.config import ConfigurationError
 from marketplace.transaction import after_commit
 
-log = logging.getLogger(__name__)
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -130,10 +128,10 @@ def enqueue(function: Callable[..., Any], *args: Any) -> None:
     current_app.extensions["jobs"].tasks[function](*args)
 
 
-def enqueue_after_commit(function: Callable[..., Any], *args: Any,
-                         on_failure: Callable[[BaseException], Any] | None = None) -> None:
-    """Queue a registered job once the current unit of work has committed; nothing if it rolls back."""
-    after_commit(enqueue, function, *args, on_failure=on_failure)
+def enqueue_after_commit(function: Callable[..., Any], *args: Any) -> None:
+    """Queue a registered job once the current unit of work has committed; nothing if it rolls back. If the
+    queue cannot be reached then, the error is logged (the committed use case stands)."""
+    after_commit(enqueue, function, *args)
 
 
 def huey_of(app: Flask) -> Huey:

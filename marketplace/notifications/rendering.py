@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import pick
 from marketplace.money import READER_LOCALES, Money
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -50,10 +50,6 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html"]), keep_trailing_newline=False)
     env.filters.update(money=_money, day=_day, text=_text)
     return env
-
-
-def has_template(event: str) -> bool:
-    return all((TEMPLATES / language / f"{event}.txt").is_file() for language in LANGUAGES)
 
 
 def render(event: str, language: str, context: dict) -> Rendered:

@@ -152,7 +152,6 @@ def list_notifications(*, page: int, per_page: int, status: str | None = None, r
                           (Notification.user_id, user_id)):
         if value is not None:
             statement = statement.where(column == value)
-    if recipient:
-        statement = statement.where(Notification.recipient == recipient.strip().lower()
-                                    if "@" in recipient else Notification.recipient == recipient.strip())
+    if recipient:  # addresses are stored lower-cased, as accounts store them
+        statement = statement.where(Notification.recipient == recipient.strip().lower())
     return paginate(statement, page=page, per_page=per_page)

@@ -17,7 +17,6 @@ from marketplace.money import Money
 from marketplace.notifications import notify
 from marketplace.notifications.models import Notification
 from marketplace.transaction import unit_of_work
-from tests.notifications.conftest import API
 
 
 def redis_available() -> bool:
