@@ -35,11 +35,13 @@ def _delist_notices(certification: Certification, why: str) -> None:
 
 
 def on_certification_status_changed(certification: Certification, *, to_state: str, **_state) -> None:
+    """A revoked certificate takes the products it alone covered off the shop: tell the managers."""
     if to_state == CertificationStatus.REVOKED:
         _delist_notices(certification, "revoked")
 
 
 def on_certification_lapsed(certification: Certification, **_state) -> None:
+    """A lapsed certificate takes the products it alone covered off the shop: tell the managers."""
     _delist_notices(certification, "expired")
 
 

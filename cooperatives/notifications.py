@@ -25,11 +25,13 @@ def tell_managers(cooperative: Cooperative, event: str, context: dict) -> None:
 
 
 def certification_facts(certification: Certification) -> dict:
+    """What certification messages say about the certificate."""
     return {"kind": certification.kind, "number": certification.number, "expires_on": certification.expires_on,
             "reason": certification.reason or ""}
 
 
 def on_cooperative_status_changed(cooperative: Cooperative, *, to_state: str, **_state) -> None:
+    """Managers learn the administrators' decision on their cooperative, with its reason."""
     event = COOPERATIVE_EVENTS.get(to_state)
     if event:
         decision = history(cooperative.__tablename__, cooperative.id)[-1]  # the audited decision, with its reason
@@ -38,6 +40,7 @@ def on_cooperative_status_changed(cooperative: Cooperative, *, to_state: str, **
 
 
 def on_certification_status_changed(certification: Certification, *, to_state: str, **_state) -> None:
+    """Managers learn the administrators' decision on a certification, with its reason."""
     event = CERTIFICATION_EVENTS.get(to_state)
     if event:
         with unit_of_work():

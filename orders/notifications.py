@@ -33,6 +33,7 @@ def _tell_managers(cooperative_id: int, event: str, context: dict) -> None:
 
 
 def on_order_status_changed(order: Order, *, to_state: str, **_state) -> None:
+    """A paid (card) or placed (cash on delivery) order is confirmed to its buyer."""
     event = BUYER_ORDER_EVENTS.get(to_state)
     if event:
         notify(event, _buyer(order), {"number": order.number, "total": order.money(order.total_amount),
@@ -40,6 +41,7 @@ def on_order_status_changed(order: Order, *, to_state: str, **_state) -> None:
 
 
 def on_parcel_status_changed(parcel: CoopOrder, *, to_state: str, **_state) -> None:
+    """A parcel to ship is announced to its cooperative; shipped and delivered parcels to the buyer."""
     order = parcel.order
     if to_state == ParcelStatus.TO_SHIP:
         address = order.shipping_address
@@ -54,18 +56,21 @@ def on_parcel_status_changed(parcel: CoopOrder, *, to_state: str, **_state) -> N
 
 
 def on_payment_captured(payment: Payment) -> None:
+    """The buyer is told the card payment arrived."""
     order = payment.order
     notify("payment_received", _buyer(order), {"number": order.number,
                                                 "amount": order.money(payment.amount_captured)})
 
 
 def on_cash_collected(parcel: CoopOrder) -> None:
+    """The buyer is told the cash collected at the door was recorded."""
     order = parcel.order
     notify("payment_received", _buyer(order), {"number": order.number,
                                                 "amount": order.money(parcel.cash_collected or 0)})
 
 
 def on_refund_recorded(refund: Refund) -> None:
+    """The buyer is told of the refund, each cooperative whose parcel it touches of its share."""
     order = refund.order
     notify("refund_issued", _buyer(order), {"number": order.number, "amount": Money(refund.amount, refund.currency),
                                             "reason": refund.reason})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import member_body
 from tests.notifications.conftest import API, set_language
 
 
@@ -88,3 +89,17 @@ def test_a_user_sees_only_their_own_messages_without_errors(client, users, coop_
     assert item["recipient"] == first_manager.email and item["event"] == "cooperative_verified"
     assert "last_error" not in item
     assert client.get(f"{API}/me/notifications", headers=users.buyer().headers).json["items"] == []
+
+
+def test_a_members_phone_for_sms_is_checked_and_shown_in_full_to_managers_only(client, coop_factory):
+    cooperative, manager = coop_factory.verified()
+    member = coop_factory.add_member(manager, cooperative["id"], phone="06 61 23 45 67", language="ar")
+    path = f"{API}/cooperatives/{cooperative['id']}/members"
+
+    as_manager = client.get(path, headers=manager.headers).json["items"][0]
+    as_admin = client.get(path, headers=coop_factory.admin.headers).json["items"][0]
+    refused = client.post(path, json=member_body(phone="123"), headers=manager.headers)
+
+    assert (member["phone"], member["language"]) == ("+212661234567", "ar")
+    assert as_manager["phone"] == "+212661234567" and as_admin["phone"] == "•••• 4567"
+    assert refused.status_code == 422 and "phone" in refused.json["error"]["details"]
