@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install migrate demo serve bench clean
+.PHONY: run test install migrate demo serve worker bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,15 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
+# gunicorn and the job consumer together; Ctrl-C (or gunicorn stopping) stops both.
 serve: install
+	@$(BIN)/huey_consumer wsgi.huey --workers 2 & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# One more consumer, e.g. on another machine sharing JOBS_URL=redis://…: -n leaves the periodic jobs to the first.
+worker: install
+	$(BIN)/huey_consumer wsgi.huey --workers 2 -n
 
 run: demo serve
 

@@ -157,3 +157,14 @@ class ProductImage(db.Model):
     @property
     def urls(self) -> dict[str, str]:
         return image_urls(self.files, MEDIA_URL_PREFIX)
+
+
+class LowStockAlert(db.Model):
+    """A variant its managers were told is running low; forgotten once it is restocked above the threshold, so
+    each shortage is announced once."""
+
+    __tablename__ = "low_stock_alerts"
+
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"), primary_key=True)
+    available: Mapped[int] = mapped_column(Integer)
+    alerted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

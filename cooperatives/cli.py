@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from cooperatives.certifications import expiring_certifications
+from cooperatives.reminders import send_certification_reminders
 
 certifications = AppGroup("certifications", help="Follow cooperatives' certifications.")
 
@@ -20,3 +21,9 @@ def expiring(days: int) -> None:
     for certification in rows:
         click.echo(f"{certification.expires_on.isoformat()}  {certification.cooperative.name}  "
                    f"{certification.kind}  {certification.number}")
+
+
+@certifications.command("remind")
+def remind() -> None:
+    """Send the expiry reminders due today (30 and 7 days before, and the day a certificate lapses); idempotent."""
+    click.echo(f"{send_certification_reminders()} reminders sent.")

@@ -133,6 +133,8 @@ class Member(db.Model):
     capital_shares: Mapped[int] = mapped_column(Integer, default=0)
     payout_method: Mapped[str] = mapped_column(String(20))
     payout_account: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")  # of the member's SMS
 
     cooperative: Mapped[Cooperative] = relationship(back_populates="members")
 
@@ -184,3 +186,14 @@ class Certification(db.Model):
     def valid_on(cls, today: date) -> ColumnElement[bool]:
         """SQL: verified and not expired on `today`."""
         return and_(cls.status == CertificationStatus.VERIFIED, or_(cls.expires_on.is_(None), cls.expires_on >= today))
+
+
+class CertificationReminder(db.Model):
+    """A reminder sent about a certification's expiry (`30_days`, `7_days`, `expired`): each is sent once."""
+
+    __tablename__ = "certification_reminders"
+
+    certification_id: Mapped[int] = mapped_column(ForeignKey("certifications.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    stage: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

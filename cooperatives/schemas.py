@@ -12,7 +12,7 @@ from cooperatives.models import (CERTIFICATION_KINDS, CERTIFICATION_STATUSES, CO
                                  DISTRIBUTION_POLICIES, GENDERS, LEGAL_FORMS, MEMBER_ROLES, PAYOUT_METHODS, REGIONS,
                                  SECTORS, CertificationStatus, CooperativeStatus)
 from marketplace.clock import today
-from marketplace.i18n import TranslatedSchema, pick
+from marketplace.i18n import LANGUAGES, TranslatedSchema, pick
 from marketplace.ids import Id
 from marketplace.pagination import PageArgsSchema, page_schema
 
@@ -271,6 +271,10 @@ class MemberCreateSchema(Schema):
     payout_method = fields.String(required=True, validate=validate.OneOf(PAYOUT_METHODS))
     payout_account = Text(load_default=None, allow_none=True, validate=validate.Length(max=64), metadata={
         "description": "a RIB (24 digits) for bank_transfer, a phone number for mobile_wallet, none for cash"})
+    phone = PhoneNumber(load_default=None, allow_none=True, metadata={
+        "description": "a mobile number receives an SMS when a payout is sent to the member"})
+    language = fields.String(load_default="fr", validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "the language of the member's SMS: fr, ar or en"})
 
 
 class MemberUpdateSchema(MemberCreateSchema):
@@ -293,6 +297,8 @@ class MemberSchema(Schema):
     capital_shares = fields.Integer()
     payout_method = fields.String()
     payout_account = fields.String(allow_none=True, metadata={"description": "masked (•••• 1234) except for managers"})
+    phone = fields.String(allow_none=True, metadata={"description": "masked (•••• 5678) except for managers"})
+    language = fields.String()
 
 
 # --- certifications ---------------------------------------------------------------------------------------------

@@ -220,6 +220,10 @@ class MemberForViewer:
         account = self.member.payout_account
         return account if self.reveal_account else validators.mask_account(account)
 
+    @property
+    def phone(self) -> str | None:
+        return self.member.phone if self.reveal_account else validators.mask_account(self.member.phone)
+
 
 def list_members(user: User, cooperative_id: int, *, include_left: bool, page: int, per_page: int) -> dict:
     """The cooperative's members by id; those who left only with `include_left`."""

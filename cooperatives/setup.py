@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cooperatives import cli, demo, routes, services
+from cooperatives import cli, demo, notifications, reminders, routes, services
+from marketplace import jobs
 from marketplace.auth.services import profile_extenders
 from marketplace.extensions import api
 
@@ -14,3 +15,5 @@ def register(app: Flask) -> None:
     app.extensions.setdefault("demo_loaders", []).append(demo.load_demo_cooperatives)
     if services.profile_facts not in profile_extenders:
         profile_extenders.append(services.profile_facts)
+    notifications.connect()
+    jobs.register_periodic(app, reminders.send_certification_reminders, setting="CERTIFICATION_REMINDERS_SCHEDULE")

@@ -16,6 +16,8 @@ cooperative_status_changed = _signals.signal("cooperative-status-changed")
 cooperative_updated = _signals.signal("cooperative-updated")
 # sender=Certification, from_state=, to_state=
 certification_status_changed = _signals.signal("certification-status-changed")
+# sender=Certification: a verified certificate passed its expiry date (announced once, by the reminders job)
+certification_lapsed = _signals.signal("certification-lapsed")
 
 # Each validator gets (cooperative_id, product_ids) and returns the ids that are NOT that cooperative's products.
 certified_products_validators: list[Callable[[int, list[int]], list[int]]] = []

@@ -8,7 +8,7 @@ import swagger_ui_bundle
 from flask import Flask, redirect, request, send_from_directory, url_for
 from flask.json.provider import DefaultJSONProvider
 
-from marketplace import cors, ids
+from marketplace import cors, ids, jobs
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import MarketplaceError, UnsupportedMediaType, register_error_handlers
 from marketplace.extensions import api, db, migrate
@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
     api.init_app(app)
     cors.register(app)
+    jobs.init_app(app)
     app.before_request(refuse_unknown_body_types)
 
 
@@ -57,7 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from catalog import setup as catalog_setup
     from catalog.search import setup as search_setup
     from cooperatives import setup as cooperatives_setup
-    from marketplace import audit, exchange_rates
+    from marketplace import audit, exchange_rates, notifications
     from marketplace.auth import routes as auth_routes
     from orders import setup as orders_setup
     from orders.payments import setup as payments_setup
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_routes.blp, audit.blp, exchange_rates.blp):
         api.register_blueprint(blueprint)
+    notifications.register(app)
     for package in (cooperatives_setup, catalog_setup, search_setup, payments_setup, orders_setup,
                     settlement_setup):
         package.register(app)

@@ -37,13 +37,39 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LOGIN_FAILURES_PER_ACCOUNT": ("50", "failed sign-ins an hour for one e-mail, any addresses, before growing delays"),
     "CORS_ORIGINS": ("", "comma-separated origins of browser clients allowed to call the API (none by default)"),
     "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
+    "JOBS_URL": (f"sqlite:///{INSTANCE_DIR / 'jobs.db'}", "job queue: `sqlite:///file` (one machine) or `redis://host:6379/0` (several)"),
+    "JOBS_NAME": ("souk", "queue name (keys in Redis, rows in the SQLite queue)"),
+    "JOBS_IMMEDIATE": ("0", "`1` runs jobs in-process as they are enqueued (the test suite)"),
+    "EXPIRE_ORDERS_SCHEDULE": ("* * * * *", "cron (UTC) of the unpaid-order expiry; empty turns it off"),
+    "CERTIFICATION_REMINDERS_SCHEDULE": ("0 8 * * *", "cron (UTC) of the certification reminders; empty turns them off"),
+    "LOW_STOCK_SCHEDULE": ("0 7 * * *", "cron (UTC) of the low-stock alerts; empty turns them off"),
+    "SETTLEMENT_SCHEDULE": ("", "cron (UTC) of an automatic settlement run up to today; empty (default): runs are started by hand"),
+    "NOTIFICATIONS_RETRY_SCHEDULE": ("* * * * *", "cron (UTC) of the sweep that sends due retries"),
+    "LOW_STOCK_THRESHOLD": ("5", "a published variant with this many units available or fewer is reported to its managers"),
+    "NOTIFICATION_MAX_ATTEMPTS": ("8", "sending attempts before a message stays `failed`"),
+    "NOTIFICATION_RETRY_SECONDS": ("60", "wait before the first retry; doubles after each failure"),
+    "MAIL_BACKEND": ("console", "`console` (prints), `smtp`, `locmem` (tests) or `file`"),
+    "MAIL_SERVER": ("localhost", "SMTP host"),
+    "MAIL_PORT": ("25", "SMTP port"),
+    "MAIL_USERNAME": ("", "SMTP user (none: no login)"),
+    "MAIL_PASSWORD": ("", "SMTP password"),
+    "MAIL_USE_TLS": ("0", "`1`: STARTTLS"),
+    "MAIL_USE_SSL": ("0", "`1`: SMTP over TLS"),
+    "MAIL_TIMEOUT": ("10", "seconds before an SMTP attempt fails"),
+    "MAIL_DEFAULT_SENDER": ("Souk Coop <no-reply@souk.test>", "From: of every e-mail"),
+    "SMS_BACKEND": ("console", "`console` (logs and keeps an outbox) or `http` (JSON POST to SMS_URL)"),
+    "SMS_URL": ("", "the SMS provider's endpoint (SMS_BACKEND=http)"),
+    "SMS_TOKEN": ("", "bearer token sent to SMS_URL"),
+    "SMS_SENDER": ("SoukCoop", "sender id shown on the phone"),
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
              "PAYMENT_FEE_BPS", "PAYMENT_FEE_FIXED", "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
-             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE"}
+             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE",
+             "LOW_STOCK_THRESHOLD", "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_RETRY_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT"}
+_FLAGS = {"JOBS_IMMEDIATE", "MAIL_USE_TLS", "MAIL_USE_SSL"}
 
 
 class ConfigurationError(RuntimeError):
@@ -62,6 +88,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
         raw = environ.get(name, default)
         try:
             config[name] = int(raw) if name in _INTEGERS else raw
+            if name in _FLAGS:
+                config[name] = raw.strip().lower() in ("1", "true", "yes")
         except ValueError:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]

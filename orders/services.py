@@ -12,6 +12,7 @@ from marketplace.auth.models import Role, User
 from marketplace.auth.permissions import found
 from marketplace.extensions import db
 from marketplace.pagination import paginate
+from orders import events
 from orders.models import (
     ORDER_TRANSITIONS, PARCEL_TRANSITIONS, PAYMENT_TRANSITIONS, CoopOrder, Order, OrderLine, OrderLineLot,
     OrderStatus, ParcelStatus, Payment,
@@ -55,11 +56,13 @@ def list_orders(user: User, *, page: int, per_page: int, status: str | None = No
 
 
 def move_order(order: Order, to: str, *, actor_id: int | None, reason: str | None = None) -> None:
-    change_state(order, to, allowed=ORDER_TRANSITIONS, actor_id=actor_id, reason=reason)
+    entry = change_state(order, to, allowed=ORDER_TRANSITIONS, actor_id=actor_id, reason=reason)
+    events.order_status_changed.send(order, from_state=entry.from_state, to_state=entry.to_state)
 
 
 def move_parcel(parcel: CoopOrder, to: str, *, actor_id: int | None, reason: str | None = None) -> None:
-    change_state(parcel, to, allowed=PARCEL_TRANSITIONS, actor_id=actor_id, reason=reason)
+    entry = change_state(parcel, to, allowed=PARCEL_TRANSITIONS, actor_id=actor_id, reason=reason)
+    events.parcel_status_changed.send(parcel, from_state=entry.from_state, to_state=entry.to_state)
 
 
 def move_payment(payment: Payment, to: str, *, actor_id: int | None, reason: str | None = None) -> None:

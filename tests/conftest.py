@@ -91,6 +91,9 @@ def _session_app(database_url, _tables, tmp_path_factory):
         "ARGON2_MEMORY_KIB": 1024,
         # ~1 s a page: tests that read invoices render them on request
         "INVOICES_RENDER_ON_ISSUE": 0,
+        # Jobs run in-process as they are enqueued (after the commit); e-mails land in Flask-Mailman's outbox.
+        "JOBS_IMMEDIATE": True,
+        "MAIL_BACKEND": "locmem",
     })
     yield app
     with app.app_context():

@@ -25,6 +25,9 @@ class User(db.Model):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # the language of the messages and documents sent to this user: fr, ar or en
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
+    phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

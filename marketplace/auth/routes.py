@@ -5,7 +5,8 @@ from flask_smorest import Blueprint
 
 from marketplace.auth import login_limits, services
 from marketplace.auth.permissions import auth_required, current_token, require_user
-from marketplace.auth.schemas import CredentialsSchema, MeSchema, RegisterSchema, TokenSchema, UserSchema
+from marketplace.auth.schemas import (CredentialsSchema, MeSchema, ProfileUpdateSchema, RegisterSchema, TokenSchema,
+                                      UserSchema)
 from marketplace.errors import ErrorSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -50,3 +51,12 @@ def revoke_current_token():
 def me():
     """The signed-in user, with role and the ids of the cooperatives they manage."""
     return _with_profile(require_user())
+
+
+@blp.route("/me", methods=["PATCH"])
+@auth_required()
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, MeSchema)
+def update_me(body):
+    """Set the language of the messages and documents sent to you (fr, ar, en), and your phone number."""
+    return _with_profile(services.update_profile(require_user(), **body))

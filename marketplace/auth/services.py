@@ -50,14 +50,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def register_user(*, email: str, password: str, full_name: str, role: str) -> User:
+def register_user(*, email: str, password: str, full_name: str, role: str, language: str = "fr",
+                  phone: str | None = None) -> User:
     """Create a buyer, cooperative or admin account; the e-mail must be new."""
     email = normalize_email(email)
     with unit_of_work():
         if db.session.scalar(select(User.id).where(User.email == email)):
             raise Conflict(MarketplaceError.EMAIL_TAKEN, "An account with this e-mail already exists.",
                            {"email": ["Already registered."]})
-        user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role)
+        user = User(email=email, password_hash=_hasher()[0].hash(password), full_name=full_name.strip(), role=role,
+                    language=language, phone=phone)
         db.session.add(user)
     return user
 
@@ -104,6 +106,15 @@ def resolve_token(token: str) -> ApiToken | None:
 def revoke_token(token: ApiToken) -> None:
     with unit_of_work():
         token.revoked_at = now()
+
+
+def update_profile(user: User, *, language: str, **changes: str | None) -> User:
+    """Set the user's language (and phone, when given; null removes it)."""
+    with unit_of_work():
+        user.language = language
+        if "phone" in changes:
+            user.phone = changes["phone"]
+    return user
 
 
 def profile(user: User) -> dict:

@@ -14,6 +14,7 @@ from marketplace.auth.permissions import found
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.transaction import unit_of_work
+from orders import events
 from orders.settlement.accounts import cooperative_reserve, member_payable, payout_lines
 from orders.settlement.ledger import post_entry
 from orders.settlement.models import EntryKind
@@ -53,6 +54,7 @@ def mark_paid(payout_id: int, *, reference: str, actor_id: int) -> Payout:
         post_entry(EntryKind.PAYOUT, source_key=f"payout:{payout.id}",
                    reference=f"Payout {payout.id} paid: {reference}"[:200],
                    lines=payout_lines(payout_account(payout), payout.amount))
+        events.payout_paid.send(payout)
     return payout
 
 

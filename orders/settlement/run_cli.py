@@ -31,6 +31,13 @@ def run(up_to) -> None:
     click.echo(f"Run {run_id}: {settled.parcels_count} parcels settled, {settled.payable / 100:.2f} MAD payable.")
 
 
+@settlement.command("scheduled")
+def scheduled() -> None:
+    """What the SETTLEMENT_SCHEDULE job runs: settle up to today, only when some parcel is eligible."""
+    run_id = runs.scheduled_run()
+    click.echo(f"Run {run_id} settled." if run_id else "Nothing to settle.")
+
+
 @ledger.command("backfill")
 def backfill() -> None:
     """Post the payments, cash collections and refunds of orders made before the ledger (safe to run again)."""

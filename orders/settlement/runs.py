@@ -87,6 +87,13 @@ def validate_up_to(up_to: date) -> None:
                                details={"up_to": [f"Must be on or before {clock.today().isoformat()}."]})
 
 
+def scheduled_run() -> int | None:
+    """The scheduled run (SETTLEMENT_SCHEDULE): settle up to today when some parcel is eligible; None (and no
+    empty run) otherwise. Running it twice settles nothing twice: each parcel is claimed once."""
+    day = clock.today()
+    return run_settlement(day, actor_id=None) if eligible_count(day) else None
+
+
 def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None = None,
                    progress: Callable[[int], None] | None = None) -> int:
     """Settle every eligible parcel in one transaction; returns the run's id (a run finding nothing is kept too)."""

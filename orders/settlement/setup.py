@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from marketplace import jobs
 from marketplace.extensions import api
-from orders.settlement import cli, postings, routes, run_cli, run_routes
+from orders.settlement import cli, postings, routes, run_cli, run_routes, runs
 
 
 def register(app: Flask) -> None:
@@ -14,3 +15,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(cli.ledger)
     app.cli.add_command(run_cli.settlement)
     postings.connect()
+    jobs.register_periodic(app, runs.scheduled_run, setting="SETTLEMENT_SCHEDULE")

@@ -46,6 +46,7 @@ def fuzz_app(database_url, _tables, tmp_path_factory):
         "TESTING": True, "DATABASE_URL": database_url, "MEDIA_ROOT": str(root / "media"),
         "PRIVATE_MEDIA_ROOT": str(root / "private"), "SEARCH_INDEX_DIR": str(root / "search-index"),
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "STRIPE_WEBHOOK_SECRET": "whsec_fuzz",
+        "JOBS_IMMEDIATE": True, "MAIL_BACKEND": "locmem",
     })
     with pytest.MonkeyPatch.context() as patch:
         keep_whoosh_segment_names_unique(patch)
