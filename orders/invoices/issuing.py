@@ -2,7 +2,7 @@
 cash collected, refund recorded, settlement run closed), so the number is taken — or given back — with it.
 
 Each document is issued once per cause (`source_key`, unique); issuing again for the same cause returns the
-existing one, so the event handlers and the backfill may both run. The PDF is rendered after the commit.
+existing one, so the event handlers and the backfill may both run. The PDF is rendered by a job after the commit.
 
 A refund the payment provider refuses after its credit note was issued is answered by a new invoice of the same
 lines that refers to the credit note: issued documents are never withdrawn, and the parcel's documents add up
@@ -20,11 +20,11 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from cooperatives.models import Cooperative
-from marketplace import clock
+from marketplace import clock, jobs
 from marketplace.auth.models import User
 from marketplace.extensions import db
 from marketplace.money import allocate
-from marketplace.transaction import after_commit, unit_of_work
+from marketplace.transaction import unit_of_work
 from orders import services
 from orders.invoices import content, documents
 from orders.invoices.models import PLATFORM_SERIES, Invoice, InvoiceKind, Issuer
@@ -47,7 +47,7 @@ def _issue(*, source_key: str, series: str, kind: InvoiceKind, issuer: Issuer, c
     db.session.add(invoice)
     db.session.flush()
     if current_app.config["INVOICES_RENDER_ON_ISSUE"]:
-        after_commit(documents.stored_pdf, invoice.id, "fr")
+        jobs.enqueue_after_commit(documents.stored_pdf, invoice.id, "fr")
     return invoice
 
 
