@@ -32,13 +32,20 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "LOGIN_FAILURES_PER_ACCOUNT": ("50", "failed sign-ins an hour for one e-mail, any addresses, before growing delays"),
     "CORS_ORIGINS": ("", "comma-separated origins of browser clients allowed to call the API (none by default)"),
     "MAX_CONTENT_LENGTH": (str(11 * 1024 * 1024), "largest request body in bytes (uploads are ≤ 10 MB)"),
+    "CACHE_TYPE": ("SimpleCache", "where listing totals and anonymous catalog responses are kept: `SimpleCache` (each worker), `FileSystemCache` (one machine, in CACHE_DIR), `RedisCache` (several servers; implied by CACHE_REDIS_URL), `NullCache` (nothing kept)"),
+    "CACHE_REDIS_URL": ("", "`redis://…`: a cache shared by several app servers"),
+    "CACHE_DIR": (str(INSTANCE_DIR / "cache"), "FileSystemCache directory"),
+    "CACHE_DEFAULT_TIMEOUT": ("300", "seconds a cached total or response is kept at most (a catalog change makes it unreachable at once)"),
+    "RESPONSE_CACHE_SECONDS": ("300", "seconds an anonymous catalog response is kept server-side; 0 keeps none (totals are still cached)"),
+    "HTTP_MAX_AGE": ("30", "`Cache-Control: public, max-age` of anonymous catalog responses, in seconds"),
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
              "PAYMENT_FEE_BPS", "PAYMENT_FEE_FIXED", "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
-             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT"}
+             "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "CACHE_DEFAULT_TIMEOUT",
+             "RESPONSE_CACHE_SECONDS", "HTTP_MAX_AGE"}
 
 
 class ConfigurationError(RuntimeError):
@@ -60,6 +67,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
         except ValueError:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if config["CACHE_REDIS_URL"] and "CACHE_TYPE" not in environ:
+        config["CACHE_TYPE"] = "RedisCache"
     config.update(API_SETTINGS)
     return config
 
