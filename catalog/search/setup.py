@@ -16,8 +16,14 @@ def _index_then_bump(sender, **kwargs) -> None:
     version.bump()
 
 
+def _reindex_then_bump() -> int:
+    written = indexing.reindex()
+    version.bump()
+    return written
+
+
 def register(app: Flask) -> None:
     api.register_blueprint(routes.blp)
     app.cli.add_command(cli.search)
     product_changed.connect(_index_then_bump)
-    app.extensions.setdefault("demo_loaders", []).append(indexing.reindex)
+    app.extensions.setdefault("demo_loaders", []).append(_reindex_then_bump)
