@@ -19,6 +19,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, make_response, request
+from flask_smorest import Blueprint
 
 from catalog.version import current_version
 from marketplace.clock import today
@@ -73,7 +74,7 @@ def public_response(view: Callable) -> Callable:
             response.headers["Cache-Control"] = "private, no-store"
         else:
             key = _response_key()
-            if request.if_none_match.contains(key):
+            if request.if_none_match.contains_weak(key):
                 response = current_app.response_class(status=304)
             else:
                 response = _stored_or_fresh(key, view, args, kwargs)
@@ -83,7 +84,8 @@ def public_response(view: Callable) -> Callable:
         response.vary.update(VARY)
         return response
 
-    return wrapper
+    return Blueprint.doc(responses={"304": {
+        "description": "Not Modified: the ETag sent in If-None-Match is still current (anonymous requests)"}})(wrapper)
 
 
 def _stored_or_fresh(key: str, view: Callable, args: tuple, kwargs: dict):

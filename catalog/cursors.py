@@ -68,8 +68,13 @@ class CursorField(fields.String):
             raise ValidationError("Not a cursor of this listing: pass a `next` value as it was given.") from None
 
 
-def after_clause(cursor: Cursor) -> ColumnElement[bool]:
-    """SQL: the products that come after the cursor in its sort (see catalog.services.SORTS)."""
+def after_clause(cursor: Cursor, *, unpriced: bool) -> ColumnElement[bool]:
+    """SQL: the products that come after the cursor in its sort (see catalog.services.SORTS).
+
+    `unpriced`: the listing may hold products without a price (drafts without variants, for their managers),
+    which sort last. A sellable product always has one; without them the condition is a plain range of the
+    (status, price_min) index instead of a scan up to the cursor.
+    """
     if cursor.sort == "newest":
         # "<=" first: a range the (status, created_at) index serves; the OR only breaks ties on the same instant
         return and_(Product.created_at <= cursor.value,
@@ -80,4 +85,5 @@ def after_clause(cursor: Cursor) -> ColumnElement[bool]:
         return and_(Product.price_min.is_(None), newer_id)
     beyond = Product.price_min >= cursor.value if ascending else Product.price_min <= cursor.value
     further = Product.price_min > cursor.value if ascending else Product.price_min < cursor.value
-    return or_(and_(beyond, or_(further, newer_id)), Product.price_min.is_(None))
+    after = and_(beyond, or_(further, newer_id))
+    return or_(after, Product.price_min.is_(None)) if unpriced else after

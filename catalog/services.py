@@ -86,14 +86,13 @@ def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None
         in_stock = exists().where(ProductVariant.product_id == Product.id, ProductVariant.archived_at.is_(None),
                                   available_clause(day) > 0)
         statement = statement.where(in_stock if args["in_stock"] else ~in_stock)
-    if include_unsellable and viewer is not None:
-        total = count_rows(statement)
-    else:
-        total = cached_total({name: args.get(name) for name in FILTERS}, day, lambda: count_rows(statement))
+    with_drafts = include_unsellable and viewer is not None  # what this viewer manages: counted every time
+    total = count_rows(statement) if with_drafts else cached_total({name: args.get(name) for name in FILTERS}, day,
+                                                                   lambda: count_rows(statement))
     sort, per_page = args.get("sort", "newest"), args["per_page"]
     statement = statement.order_by(*SORTS[sort]).options(*display_options())
     if args.get("after") is not None:
-        statement = statement.where(cursors.after_clause(args["after"]))
+        statement = statement.where(cursors.after_clause(args["after"], unpriced=with_drafts))
     else:
         statement = statement.offset((args["page"] - 1) * per_page)
     # one row more than the page tells whether a next page exists, in the same query

@@ -64,6 +64,22 @@ def test_products_published_during_the_walk_never_repeat_or_hide_one(shop, manag
     assert len(offsets) != len(set(offsets))
 
 
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_managers_walk_reaches_drafts_without_a_price_last(shop, manager, coop, client, listed, sort):
+    unpriced = [shop.product(manager, coop, category="pottery", variants=[])["id"] for _ in range(3)]
+    query = {"sort": sort, "per_page": 2, "include_unsellable": "true"}
+    seen, body = [], client.get(f"{API}/products", query_string=query, headers=manager.headers).json
+    while True:
+        seen += [item["id"] for item in body["items"]]
+        if body["next"] is None:
+            break
+        body = client.get(f"{API}/products", query_string={**query, "after": body["next"]},
+                          headers=manager.headers).json
+    assert sorted(seen) == sorted(listed + unpriced) and len(seen) == len(set(seen))
+    if sort != "newest":
+        assert seen[-3:] == (unpriced if sort == "price_asc" else unpriced[::-1])
+
+
 def test_the_last_page_has_no_next_and_a_page_number_gets_a_next_too(client, listed):
     assert page(client, per_page=7)["next"] is None
     second = page(client, per_page=3, page=2)
