@@ -155,3 +155,41 @@ def test_the_listing_runs_the_same_number_of_queries_for_5_or_50_products(shop, 
     # the total of a filter set is counted once per catalog version and day: one query less
     assert count(5, total_cached=True) == count(50, total_cached=True) == count(5) - 1
     assert count(5, manager.headers) == count(50, manager.headers)
+
+
+def test_the_detail_runs_a_constant_number_of_queries(shop, manager, coop, client, queries):
+    make_products(shop, manager, coop, 2)
+    few = shop.listed_ids()[0]
+    many = shop.product(manager, coop, category="pottery", variants=6)
+    for _ in range(5):
+        shop.image(manager, many["id"])
+    shop.publish(manager, many["id"])
+    for n in range(3):
+        shop.certification(coop, kind="organic")
+
+    def count(product_id: int) -> int:
+        queries.reset()
+        assert client.get(f"{API}/products/{product_id}").status_code == 200
+        return queries.count
+
+    assert count(few) == count(many["id"])
+
+
+def test_a_manager_lists_their_own_drafts_on_request_but_not_other_peoples(shop, manager, coop, users):
+    mine = shop.product(manager, coop)
+    stranger = users.cooperative()
+    theirs = shop.product(stranger, shop.cooperative(stranger))
+    assert mine["id"] not in shop.listed_ids(manager.headers)
+    listed = shop.listed_ids(manager.headers, include_unsellable="true")
+    assert mine["id"] in listed and theirs["id"] not in listed
+    assert shop.listed_ids(users.buyer().headers, include_unsellable="true") == []
+    assert sorted(shop.listed_ids(users.admin().headers, include_unsellable="true")) == sorted([mine["id"],
+                                                                                                 theirs["id"]])
+
+
+def test_a_lot_past_its_best_before_date_no_longer_counts(shop, manager, coop, client, time_machine):
+    product = shop.published(manager, coop, category="pottery", certify=False)
+    shop.lot(manager, product, shop.member(coop), quantity=3, best_before=today())
+    assert shop.listed_ids(in_stock="true") == [product["id"]]
+    time_machine.move_to(now() + timedelta(days=1))
+    assert shop.listed_ids(in_stock="true") == []
