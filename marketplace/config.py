@@ -69,6 +69,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     if config["CACHE_REDIS_URL"] and "CACHE_TYPE" not in environ:
         config["CACHE_TYPE"] = "RedisCache"
+    config["CACHE_KEY_PREFIX"] = "souk:"  # a shared Redis: clearing the cache deletes these keys only
     config.update(API_SETTINGS)
     return config
 

@@ -3,6 +3,7 @@ in the very next listing, search and product page, a certificate past its date l
 language or signed-in caller is served another's body."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,28 @@ def test_a_wrong_token_is_still_a_401_not_a_cached_page(shop, manager, coop, cli
     assert client.get(f"{API}/products").status_code == 200
     response = client.get(f"{API}/products", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401 and response.json["error"]["code"] == "invalid_token"
+
+
+def test_two_servers_sharing_redis_never_serve_a_listing_older_than_a_commit(shop, manager, coop, app, client):
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("needs Redis at 127.0.0.1:6379")
+    from marketplace import create_app
+
+    config = {key: app.config[key] for key in ("DATABASE_URL", "MEDIA_ROOT", "SEARCH_INDEX_DIR", "TESTING")}
+    servers = [create_app({**config, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url,
+                           "CACHE_KEY_PREFIX": f"souk-test-{uuid.uuid4().hex}:"}).test_client() for _ in range(2)]
+    first = shop.published(manager, coop, category="honey")
+    listed = [server.get(f"{API}/products").json for server in servers]
+    assert [[item["id"] for item in body["items"]] for body in listed] == [[first["id"]]] * 2
+
+    second = shop.published(manager, coop, category="honey")  # through a third app: the test's own
+
+    for server in servers:
+        body = server.get(f"{API}/products").json
+        assert sorted(item["id"] for item in body["items"]) == sorted([first["id"], second["id"]])
+        assert body["total"] == 2
