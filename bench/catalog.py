@@ -2,12 +2,17 @@
 
     .venv/bin/python bench/catalog.py                       # 100,000 products, fresh SQLite file
     .venv/bin/python bench/catalog.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/catalog.py --products 20000 --profile listing.txt   # + a pyinstrument profile
 
-Rows are bulk-inserted with SQLAlchemy Core (executemany in batches). Two gunicorn servers (2 sync workers
-each, loopback, free ports) are started as subprocesses: the app, and a bare Flask app returning a constant
-dict as the ceiling. A bounded load generator (threads, http.client, a fixed number of requests) measures
-p50/p95 latency and requests/s; SQL queries per request are counted in-process with the Flask test client.
-On PostgreSQL the data goes into a schema of its own, dropped at the end. Prints a Markdown table.
+Rows are bulk-inserted with SQLAlchemy Core (executemany in batches). Three gunicorn servers (2 sync workers
+each, loopback, free ports) are started as subprocesses, one after the other: the app with no response cache
+(`RESPONSE_CACHE_SECONDS=0`: every request is computed; listing totals stay cached per filter set, as in
+production), the app as configured by default (anonymous responses kept in each worker's SimpleCache), and a
+bare Flask app returning a constant dict as the ceiling. A bounded load generator (threads, http.client, a
+fixed number of requests) measures p50/p95 latency and requests/s; SQL queries per request are counted
+in-process with the Flask test client, as are the requests that follow a catalog change (the total counted
+again). On PostgreSQL the data goes into a schema of its own, dropped at the end. Prints Markdown tables and
+the load average (the machine is shared).
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from catalog import version  # noqa: E402
 from catalog.categories import ensure_categories  # noqa: E402
 from catalog.models import Category, Product, ProductImage, ProductVariant, StockLot  # noqa: E402
 from cooperatives.models import REGIONS, SECTORS, Certification, Cooperative, Member  # noqa: E402
@@ -198,8 +204,11 @@ def load(port: int, paths: list[str], *, requests: int, concurrency: int) -> dic
 
 
 def queries_per_request(app, path: str) -> int:
+    """Statements of a request once the caches are warm (a first request fills them)."""
     with app.app_context():
         engine = db.engine
+    client = app.test_client()
+    assert client.get(path).status_code == 200, path
     count = [0]
 
     def record(*_args):
@@ -207,11 +216,38 @@ def queries_per_request(app, path: str) -> int:
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = app.test_client().get(path)
+        response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return count[0]
+
+
+def after_a_change(app, path: str, *, times: int = 20) -> dict[str, float]:
+    """In-process: the request that follows a catalog change (its total counted again), median and worst."""
+    client = app.test_client()
+    latencies = []
+    for _ in range(times):
+        with app.app_context():
+            version.bump()
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {"p50": statistics.median(latencies), "max": latencies[-1]}
+
+
+def profile(app, path: str, output: str, *, times: int = 50) -> None:
+    """A pyinstrument profile of `times` uncached requests (totals warm) to `output` (text)."""
+    from pyinstrument import Profiler
+
+    client = app.test_client()
+    client.get(path)
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(times):
+            client.get(path)
+    Path(output).write_text(profiler.output_text(unicode=True, show_all=False))
 
 
 def postgres_schema(base_url: str) -> tuple[str, str]:
@@ -231,6 +267,7 @@ def main() -> None:
     parser.add_argument("--cooperatives", type=int, default=1_000)
     parser.add_argument("--requests", type=int, default=400, help="per scenario")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--profile", help="write a pyinstrument profile of the uncached page 1 to this file")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="souk-bench-"))
@@ -247,50 +284,90 @@ def main() -> None:
 
     env = {"DATABASE_URL": url, "MEDIA_ROOT": str(workdir / "media"), "SEARCH_INDEX_DIR": str(workdir / "index"),
            "APP_ENV": "development"}
-    app = create_app({"DATABASE_URL": url, "MEDIA_ROOT": str(workdir / "media")})
+    app = create_app({"DATABASE_URL": url, "MEDIA_ROOT": str(workdir / "media"), "RESPONSE_CACHE_SECONDS": 0})
     rng = random.Random(11)
-    with app.app_context():
-        listed = app.test_client().get("/api/v1/products?per_page=100").json["items"]
+    client = app.test_client()
+    listed = client.get("/api/v1/products?per_page=100").json["items"]
     detail_ids = [item["id"] for item in listed]
     deep_page = max(1, int(args.products * 0.8) // 20 // 2)
-    scenarios = [
+    deep_cursor = client.get(f"/api/v1/products?page={deep_page - 1}").json["next"]
+    price_cursor = client.get(f"/api/v1/products?page={deep_page - 1}&sort=price_asc").json["next"]
+    uncached = [
         ("GET /products (page 1)", ["/api/v1/products"]),
         ("GET /products?category=food&region=souss-massa",
          ["/api/v1/products?category=food&region=souss-massa"]),
         ("GET /products?sort=price_asc", ["/api/v1/products?sort=price_asc"]),
-        (f"GET /products?page={deep_page} (deep)", [f"/api/v1/products?page={deep_page}"]),
+        (f"GET /products?page={deep_page} (deep, OFFSET)", [f"/api/v1/products?page={deep_page}"]),
+        (f"GET /products?after=… (deep, cursor at page {deep_page})", [f"/api/v1/products?after={deep_cursor}"]),
+        ("GET /products?sort=price_asc&after=… (deep, cursor)",
+         [f"/api/v1/products?sort=price_asc&after={price_cursor}"]),
         ("GET /products/{id}", [f"/api/v1/products/{rng.choice(detail_ids)}" for _ in range(50)]),
     ]
+    cached = [
+        ("GET /products (page 1), repeated anonymous", ["/api/v1/products"]),
+        ("GET /products/{id}, repeated anonymous", [f"/api/v1/products/{rng.choice(detail_ids)}" for _ in range(50)]),
+    ]
+    load_before = os.getloadavg()
+    rows: list[tuple[str, dict, int | str]] = []
+    cached_rows: list[tuple[str, dict, int | str]] = []
     servers = []
     try:
-        servers.append(start_gunicorn("wsgi:app", env))
-        servers.append(start_gunicorn("bench.catalog:bare_app()", env))
-        (_, app_port), (_, bare_port) = servers
-        rows = []
-        for name, paths in scenarios:
-            load(app_port, paths[:4], requests=args.concurrency * 2, concurrency=args.concurrency)  # warm up
-            figures = load(app_port, paths, requests=args.requests, concurrency=args.concurrency)
-            rows.append((name, figures, queries_per_request(app, paths[0])))
+        def measure(port: int, scenarios, into, *, cache_on: bool) -> None:
+            app.config["RESPONSE_CACHE_SECONDS"] = 300 if cache_on else 0
+            for name, paths in scenarios:
+                load(port, paths[:4] if not cache_on else paths, requests=max(args.concurrency * 2, len(paths)),
+                     concurrency=args.concurrency)  # warm up (and, cached, fill every worker's cache)
+                figures = load(port, paths, requests=args.requests, concurrency=args.concurrency)
+                into.append((name, figures, queries_per_request(app, paths[0])))
+
+        for environment, scenarios, into, cache_on in ((dict(env, RESPONSE_CACHE_SECONDS="0"), uncached, rows, False),
+                                                       (env, cached, cached_rows, True)):
+            process, port = start_gunicorn("wsgi:app", environment)
+            servers.append(process)
+            try:
+                measure(port, scenarios, into, cache_on=cache_on)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        process, bare_port = start_gunicorn("bench.catalog:bare_app()", env)
+        servers.append(process)
         load(bare_port, ["/bare"], requests=args.concurrency * 2, concurrency=args.concurrency)
-        rows.append(("bare Flask JSON (ceiling)", load(bare_port, ["/bare"], requests=args.requests,
-                                                       concurrency=args.concurrency), 0))
+        ceiling = load(bare_port, ["/bare"], requests=args.requests, concurrency=args.concurrency)
+        process.terminate()
+        process.wait(timeout=30)
+        app.config["RESPONSE_CACHE_SECONDS"] = 0
+        changed = [(name, after_a_change(app, path)) for name, path in (
+            ("GET /products (page 1)", "/api/v1/products"),
+            ("GET /products?category=food&region=souss-massa", "/api/v1/products?category=food&region=souss-massa"))]
+        if args.profile:
+            profile(app, "/api/v1/products", args.profile)
     finally:
-        for process, _port in servers:
-            process.terminate()
-            process.wait(timeout=30)
+        for process in servers:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
         if schema:
             engine = create_engine(args.database_url)
             with engine.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             engine.dispose()
+    load_after = os.getloadavg()
 
     backend = make_url(url).get_backend_name()
     print(f"\n{args.products:,} products, {args.cooperatives:,} cooperatives, {backend}; gunicorn 2 sync workers; "
-          f"{args.concurrency} concurrent clients, {args.requests} requests per row; seeded in {seeded_in:.0f} s\n")
-    print("| request | p50 ms | p95 ms | requests/s | SQL queries/request |")
-    print("|---|---:|---:|---:|---:|")
-    for name, figures, queries in rows:
-        print(f"| {name} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['rps']:.0f} | {queries} |")
+          f"{args.concurrency} concurrent clients, {args.requests} requests per row; seeded in {seeded_in:.0f} s; "
+          f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f} (1 min)\n")
+    print("| request | p50 ms | p95 ms | requests/s | % of bare Flask | SQL queries/request |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, figures, queries in rows + cached_rows + [("bare Flask JSON (ceiling, same run)", ceiling, 0)]:
+        share = 100 * figures["rps"] / ceiling["rps"]
+        print(f"| {name} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['rps']:.0f} | {share:.0f}% "
+              f"| {queries} |")
+    print("\nIn-process, the request right after a catalog change (the total counted again), 20 times:\n")
+    print("| request | p50 ms | max ms |")
+    print("|---|---:|---:|")
+    for name, figures in changed:
+        print(f"| {name} | {figures['p50']:.1f} | {figures['max']:.1f} |")
 
 
 if __name__ == "__main__":

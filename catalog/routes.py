@@ -7,6 +7,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from catalog import schemas, services
+from catalog.caching import public_response
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import auth_required, current_user, require_user
 from marketplace.pagination import page_schema
@@ -19,6 +20,7 @@ def _media_root() -> Path:
 
 
 @blp.route("/categories", methods=["GET"])
+@public_response
 @blp.response(200, schemas.CategorySchema(many=True))
 def categories():
     """The category tree: food, cosmetics and crafts with their children."""
@@ -26,8 +28,9 @@ def categories():
 
 
 @blp.route("/products", methods=["GET"])
+@public_response
 @blp.arguments(schemas.ProductQuerySchema, location="query")
-@blp.response(200, page_schema(schemas.ProductSummarySchema, "ProductPage"))
+@blp.response(200, page_schema(schemas.ProductSummarySchema, "ProductPage", cursor=True))
 def list_products(args):
     """Sellable published products, filtered and sorted; the first image of each."""
     return services.list_products(args, viewer=current_user())
@@ -44,6 +47,7 @@ def create_product(body):
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
+@public_response
 @blp.response(200, schemas.ProductSchema)
 def get_product(product_id: int):
     """A product with its variants, images, certifications and cooperative (drafts: its managers and admins)."""

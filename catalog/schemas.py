@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, pre_load, validate, validates_schema
 
+from catalog.cursors import CursorField
 from catalog.services import SORTS
 from cooperatives.models import CERTIFICATION_KINDS, REGIONS
 from marketplace.ids import Id
@@ -96,6 +97,19 @@ class ProductQuerySchema(ProductFilterSchema):
     sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
     include_unsellable = fields.Boolean(load_default=False, metadata={
         "description": "also list what the caller manages (admins: everything), drafts and unsellable ones"})
+    after = CursorField(metadata={"description": "the `next` of the previous page: continue after it (instead "
+                                                 "of `page`; costs the same at any depth)"})
+
+    @pre_load
+    def page_or_after(self, data, **kwargs):
+        if "page" in data and "after" in data:
+            raise ValidationError("Give either page or after, not both.", "after")
+        return data
+
+    @validates_schema
+    def cursor_of_this_sort(self, data, **kwargs):
+        if data.get("after") is not None and data["after"].sort != data.get("sort", "newest"):
+            raise ValidationError("This cursor belongs to another sort order.", "after")
 
 
 class LotCreateSchema(Schema):

@@ -8,6 +8,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from catalog import cursors
+from catalog.caching import cached_total
 from catalog.categories import category_family
 from catalog.errors import CatalogError
 from catalog.images import delete_image_files, store_product_image
@@ -25,12 +27,15 @@ from marketplace.auth.permissions import found
 from marketplace.clock import now, today
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
-from marketplace.pagination import paginate
+from marketplace.pagination import count_rows
 from marketplace.transaction import after_commit, on_rollback, unit_of_work
 
 # A cooperative may prepare drafts, variants, images and lots while it waits for verification.
 CATALOGUE_PREPARING_STATUSES = (CooperativeStatus.PENDING, CooperativeStatus.VERIFIED)
 
+# The filters a listing's total depends on (not its sort, page or language).
+FILTERS = ("category", "cooperative_id", "region", "certification", "min_price", "max_price", "in_stock")
+# Each sort ends with the id, so the order is total: pages (OFFSET or cursor) never overlap or skip.
 SORTS = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
     "price_asc": (Product.price_min.asc().nulls_last(), Product.id.asc()),
@@ -56,9 +61,15 @@ def _visible_clause(viewer: User | None, include_unsellable: bool, day: date) ->
 
 
 def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None = None) -> dict[str, Any]:
-    """A page of products a buyer may buy (plus, on request, the ones the viewer manages), filtered and sorted."""
+    """A page of products a buyer may buy (plus, on request, the ones the viewer manages), filtered and sorted.
+
+    The page is `page` (OFFSET) or, given `after` (a cursor), the products following it (keyset); `next` is the
+    cursor of the following page, None on the last one. The exact total of a buyer's listing is counted once
+    per filter set, catalog version and day (catalog.caching).
+    """
     day = day or today()
-    statement = select(Product).where(_visible_clause(viewer, args.get("include_unsellable", False), day))
+    include_unsellable = args.get("include_unsellable", False)
+    statement = select(Product).where(_visible_clause(viewer, include_unsellable, day))
     if args.get("category"):
         statement = statement.where(Product.category_id.in_([c.id for c in category_family(args["category"])]))
     if args.get("cooperative_id"):
@@ -75,10 +86,21 @@ def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None
         in_stock = exists().where(ProductVariant.product_id == Product.id, ProductVariant.archived_at.is_(None),
                                   available_clause(day) > 0)
         statement = statement.where(in_stock if args["in_stock"] else ~in_stock)
-    statement = statement.order_by(*SORTS[args.get("sort", "newest")]).options(*display_options())
-    page = paginate(statement, page=args["page"], per_page=args["per_page"])
-    present(page["items"], day)
-    return page
+    with_drafts = include_unsellable and viewer is not None  # what this viewer manages: counted every time
+    total = count_rows(statement) if with_drafts else cached_total({name: args.get(name) for name in FILTERS}, day,
+                                                                   lambda: count_rows(statement))
+    sort, per_page = args.get("sort", "newest"), args["per_page"]
+    statement = statement.order_by(*SORTS[sort]).options(*display_options())
+    if args.get("after") is not None:
+        statement = statement.where(cursors.after_clause(args["after"], unpriced=with_drafts))
+    else:
+        statement = statement.offset((args["page"] - 1) * per_page)
+    # one row more than the page tells whether a next page exists, in the same query
+    rows = db.session.scalars(statement.limit(per_page + 1)).unique().all()
+    items = rows[:per_page]
+    present(items, day)
+    return {"items": items, "total": total, "page": args["page"], "per_page": per_page,
+            "next": cursors.encode(sort, items[-1]) if len(rows) > per_page else None}
 
 
 def _may_manage(viewer: User | None, product: Product) -> bool:

@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from marketplace import cors, ids, jobs
 from marketplace.config import BASE_DIR, INSTANCE_DIR, load_config
 from marketplace.errors import MarketplaceError, UnsupportedMediaType, register_error_handlers
-from marketplace.extensions import api, db, migrate
+from marketplace.extensions import api, cache, db, migrate
 
 BODY_TYPES = ("application/json", "multipart/form-data")
 
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
     api.init_app(app)
+    cache.init_app(app)
     cors.register(app)
     jobs.init_app(app)
     app.before_request(refuse_unknown_body_types)

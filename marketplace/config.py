@@ -61,6 +61,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SMS_URL": ("", "the SMS provider's endpoint (SMS_BACKEND=http)"),
     "SMS_TOKEN": ("", "bearer token sent to SMS_URL"),
     "SMS_SENDER": ("SoukCoop", "sender id shown on the phone"),
+    "CACHE_TYPE": ("SimpleCache", "where listing totals and anonymous catalog responses are kept: `SimpleCache` (each worker), `FileSystemCache` (one machine, in CACHE_DIR), `RedisCache` (several servers; implied by CACHE_REDIS_URL), `NullCache` (nothing kept)"),
+    "CACHE_REDIS_URL": ("", "`redis://…`: a cache shared by several app servers"),
+    "CACHE_DIR": (str(INSTANCE_DIR / "cache"), "FileSystemCache directory"),
+    "CACHE_DEFAULT_TIMEOUT": ("300", "seconds a cached total or response is kept at most (a catalog change makes it unreachable at once)"),
+    "RESPONSE_CACHE_SECONDS": ("300", "seconds an anonymous catalog response is kept server-side; 0 keeps none (totals are still cached)"),
+    "HTTP_MAX_AGE": ("30", "`Cache-Control: public, max-age` of anonymous catalog responses, in seconds"),
 }
 
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
@@ -68,7 +74,8 @@ REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "ST
 _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RETURN_WINDOW_DAYS", "PLATFORM_COMMISSION_BPS", "TOKEN_TTL_HOURS",
              "PAYMENT_FEE_BPS", "PAYMENT_FEE_FIXED", "MAX_CONTENT_LENGTH", "LOGIN_FAILURES_PER_ACCOUNT_ADDRESS",
              "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE",
-             "LOW_STOCK_THRESHOLD", "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_RETRY_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT"}
+             "LOW_STOCK_THRESHOLD", "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_RETRY_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT",
+             "CACHE_DEFAULT_TIMEOUT", "RESPONSE_CACHE_SECONDS", "HTTP_MAX_AGE"}
 _FLAGS = {"JOBS_IMMEDIATE", "MAIL_USE_TLS", "MAIL_USE_SSL"}
 
 
@@ -93,6 +100,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
         except ValueError:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if config["CACHE_REDIS_URL"] and "CACHE_TYPE" not in environ:
+        config["CACHE_TYPE"] = "RedisCache"
+    config["CACHE_KEY_PREFIX"] = "souk:"  # a shared Redis: clearing the cache deletes these keys only
     config.update(API_SETTINGS)
     return config
 

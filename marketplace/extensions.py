@@ -1,6 +1,7 @@
 """Bare extension instances, bound to an app in create_app."""
 import sqlite3
 
+from flask_caching import Cache
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -25,6 +26,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+cache = Cache()
 
 
 class DocumentedApi(Api):

@@ -32,3 +32,9 @@ def test_the_readme_documents_every_setting():
 
     readme = Path(BASE_DIR / "README.md").read_text()
     assert [name for name in SETTINGS if f"| `{name}` |" not in readme] == []
+
+
+def test_a_redis_url_shares_the_cache_between_servers():
+    assert load_config({})["CACHE_TYPE"] == "SimpleCache"
+    assert load_config({"CACHE_REDIS_URL": "redis://cache:6379/0"})["CACHE_TYPE"] == "RedisCache"
+    assert load_config({"CACHE_REDIS_URL": "redis://cache:6379/0", "CACHE_TYPE": "NullCache"})["CACHE_TYPE"] == "NullCache"

@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from catalog import version
 from catalog.search import indexing, outbox
 
 search = AppGroup("search", help="The search index (derived from the database).")
@@ -17,6 +18,7 @@ def reindex() -> None:
     with tqdm(total=total, unit="product", desc="Indexing") as bar:
         written = indexing.reindex(progress=lambda done: bar.update(done - bar.n))
         bar.update(total - bar.n)
+    version.bump()  # cached searches answered from the old index
     click.echo(f"Indexed {written} sellable products of {total} published.")
 
 
@@ -25,6 +27,7 @@ def sync() -> None:
     """Apply index changes that were queued while the index could not be written."""
     click.echo(f"{outbox.count_pending()} products queued.")
     click.echo(f"Brought {indexing.apply_pending()} products up to date.")
+    version.bump()
 
 
 @search.command("check")

@@ -1,12 +1,14 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from catalog.caching import public_response
 from catalog.search import schemas, services
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1", description="Full-text product search")
 
 
 @blp.route("/search", methods=["GET"])
+@public_response
 @blp.arguments(schemas.SearchArgsSchema, location="query")
 @blp.response(200, schemas.SearchPageSchema)
 def search(args):
@@ -17,6 +19,7 @@ def search(args):
 
 
 @blp.route("/search/suggest", methods=["GET"])
+@public_response
 @blp.arguments(schemas.SuggestArgsSchema, location="query")
 @blp.response(200, schemas.SuggestionsSchema)
 def suggest(args):
