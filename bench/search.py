@@ -227,6 +227,7 @@ def main() -> None:
     if "postgres" in backends and not args.postgres_url:
         parser.error("the postgres backend needs --postgres-url")
 
+    load_before = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="souk-search-bench-"))
     results: dict[str, dict[str, object]] = {}
     seeded: dict[str, float] = {}
@@ -261,7 +262,10 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"\n{args.products:,} products, {args.cooperatives:,} cooperatives; gunicorn 2 sync workers, "
-          f"{args.concurrency} concurrent clients, {args.requests} requests per case; p50 / p95 ms (req/s)\n")
+          f"{args.concurrency} concurrent clients, {args.requests} requests per case; p50 / p95 ms (req/s)")
+    # The machine may be shared: the load average says how much of it the figures had.
+    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}; at the end: {:.2f} {:.2f} {:.2f}\n"
+          .format(*load_before, *os.getloadavg()))
     for name, result in results.items():
         database = "PostgreSQL" if name == "postgres" else "SQLite"
         print(f"- {name} on {database}: seeded in {seeded[name]:.0f} s; `flask search reindex` "

@@ -72,10 +72,6 @@ class Product(db.Model):
         Index("ix_products_status_cooperative_id_category_id", "status", "cooperative_id", "category_id"),
     )
 
-    # Filled in by catalog.presentation before serialising; not stored (both depend on today's date).
-    sellable = False
-    shown_certifications: tuple = ()
-
     @property
     def active_variants(self) -> list[ProductVariant]:
         return [variant for variant in self.variants if variant.archived_at is None]
@@ -105,9 +101,6 @@ class ProductVariant(db.Model):
         CheckConstraint("price_amount > 0", name="price_positive"),
         CheckConstraint("weight_grams > 0", name="weight_positive"),
     )
-
-    # Filled in by catalog.presentation before serialising: units a buyer may order today. Not stored.
-    stock_available = 0
 
     @property
     def price(self) -> Money:

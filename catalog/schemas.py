@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, post_dump, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, pre_dump, pre_load, validate, validates_schema
 
 from catalog.cursors import CursorField
+from catalog.presentation import ProductView, VariantView
 from catalog.services import SORTS
 from cooperatives.models import CERTIFICATION_KINDS, REGIONS
 from marketplace.ids import Id
@@ -145,6 +146,12 @@ class MoneySchema(Schema):
     currency = fields.String()
 
 
+def _require_view(obj: object, view: type) -> None:
+    """Sellability and stock depend on the day: a row that was not presented must not be shown as unsellable."""
+    if not isinstance(obj, view):
+        raise TypeError(f"{type(obj).__name__} serialised without catalog.presentation: pass a {view.__name__}")
+
+
 class VariantSchema(Schema):
     id = fields.Integer()
     sku = fields.String()
@@ -152,6 +159,11 @@ class VariantSchema(Schema):
     weight_grams = fields.Integer()
     price = fields.Nested(MoneySchema)
     stock_available = fields.Integer()
+
+    @pre_dump
+    def presented(self, variant, **kwargs):
+        _require_view(variant, VariantView)
+        return variant
 
 
 class ImageUrlsSchema(Schema):
@@ -198,11 +210,22 @@ class ProductSchema(Schema):
     sellable = fields.Boolean()
     sellability_reasons = fields.List(fields.Nested(ReasonSchema), metadata={
         "description": "shown to the product's managers and admins only: why it cannot be sold today"})
-    variants = fields.List(fields.Nested(VariantSchema), attribute="active_variants")
+    variants = fields.List(fields.Nested(VariantSchema))
     images = fields.List(fields.Nested(ImageSchema))
-    certifications = fields.List(fields.Nested(CertificationBadgeSchema), attribute="shown_certifications")
+    certifications = fields.List(fields.Nested(CertificationBadgeSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    @pre_dump
+    def presented(self, product, **kwargs):
+        _require_view(product, ProductView)
+        return product
+
+    @post_dump
+    def reasons_for_managers_only(self, data, **kwargs):
+        if data.get("sellability_reasons") is None:
+            data.pop("sellability_reasons", None)
+        return data
 
 
 class ProductSummarySchema(ProductSchema):

@@ -15,10 +15,10 @@ from catalog.errors import CatalogError
 from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
-from catalog.presentation import display_options, present
+from catalog.presentation import ProductView, VariantView, display_options, present, present_variants
 from catalog.sellability import covered_clause, publish_requirements, sellability_reasons, sellable_clause
 from catalog.signals import lot_trace_providers, notify_products_changed
-from catalog.stock import available_by_variant, available_clause
+from catalog.stock import available_clause
 from cooperatives.models import Cooperative, CooperativeStatus, Member
 from cooperatives.services import managed_cooperative_ids, manages
 from marketplace.audit import change_state
@@ -97,26 +97,24 @@ def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None
         statement = statement.offset((args["page"] - 1) * per_page)
     # one row more than the page tells whether a next page exists, in the same query
     rows = db.session.scalars(statement.limit(per_page + 1)).unique().all()
-    items = rows[:per_page]
-    present(items, day)
-    return {"items": items, "total": total, "page": args["page"], "per_page": per_page,
-            "next": cursors.encode(sort, items[-1]) if len(rows) > per_page else None}
+    products = rows[:per_page]
+    return {"items": present(products, day), "total": total, "page": args["page"], "per_page": per_page,
+            "next": cursors.encode(sort, products[-1]) if len(rows) > per_page else None}
 
 
 def _may_manage(viewer: User | None, product: Product) -> bool:
     return viewer is not None and (viewer.role == Role.ADMIN or manages(viewer, product.cooperative_id))
 
 
-def get_product(product_id: int, *, viewer: User | None, day: date | None = None) -> Product:
-    """A product with everything its page shows; 404 unless sellable, or the viewer manages it or is an admin."""
+def get_product(product_id: int, *, viewer: User | None, day: date | None = None) -> ProductView:
+    """A product with everything its page shows; 404 unless sellable, or the viewer manages it or is an admin.
+
+    Its managers and admins also read why it cannot be sold today (empty when it can)."""
     day = day or today()
     product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
-    if product is not None:
-        present([product], day)
-        if _may_manage(viewer, product):
-            _explain_sellability(product, day)
-    return found(product, visible=product is not None and (product.sellable or _may_manage(viewer, product)),
-                 what="product")
+    managing = product is not None and _may_manage(viewer, product)
+    view = present([product], day, explain=managing)[0] if product is not None else None
+    return found(view, visible=view is not None and (view.sellable or managing), what="product")
 
 
 def trace_lot(user: User, lot_code: str) -> dict[str, Any]:
@@ -169,20 +167,13 @@ def _refresh_price_min(product: Product) -> None:
     product.updated_at = now()
 
 
-def _shown(product_id: int) -> Product:
+def _shown(product_id: int) -> ProductView:
     """The product as GET /products/{id} shows it to its manager."""
     product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
-    present([product], today())
-    _explain_sellability(product, today())
-    return product
+    return present([product], today(), explain=True)[0]
 
 
-def _explain_sellability(product: Product, day: date) -> None:
-    """For its managers and admins: why the product cannot be sold today (empty when it can)."""
-    product.sellability_reasons = sellability_reasons(product, day)
-
-
-def create_product(user: User, data: dict[str, Any]) -> Product:
+def create_product(user: User, data: dict[str, Any]) -> ProductView:
     """Create a draft for a cooperative the user manages that is verified or awaiting verification (409
     `cooperative_not_verified` when rejected or suspended); only publishing needs it verified."""
     with unit_of_work():
@@ -209,7 +200,7 @@ def create_product(user: User, data: dict[str, Any]) -> Product:
     return _shown(product_id)
 
 
-def update_product(user: User, product_id: int, changes: dict[str, Any]) -> Product:
+def update_product(user: User, product_id: int, changes: dict[str, Any]) -> ProductView:
     """Edit the category, texts or origin region of a product the user manages."""
     with unit_of_work():
         product = _managed_product(user, product_id)
@@ -222,7 +213,7 @@ def update_product(user: User, product_id: int, changes: dict[str, Any]) -> Prod
     return _shown(product_id)
 
 
-def publish_product(user: User, product_id: int, *, day: date | None = None) -> Product:
+def publish_product(user: User, product_id: int, *, day: date | None = None) -> ProductView:
     """Publish, or 409 `publish_requirements_unmet` listing every unmet requirement; for a product already
     published, 409 `not_sellable` with the reasons it cannot be sold (certificate revoked, cooperative suspended…)."""
     with unit_of_work():
@@ -242,7 +233,7 @@ def publish_product(user: User, product_id: int, *, day: date | None = None) -> 
     return _shown(product_id)
 
 
-def unpublish_product(user: User, product_id: int) -> Product:
+def unpublish_product(user: User, product_id: int) -> ProductView:
     """Take a published product off the shop; it can be published again."""
     with unit_of_work():
         product = _managed_product(user, product_id, lock=True)
@@ -257,12 +248,11 @@ def _active_variant(product: Product, variant_id: int) -> ProductVariant:
     return found(next((v for v in product.active_variants if v.id == variant_id), None), what="variant")
 
 
-def _presented_variant(variant: ProductVariant) -> ProductVariant:
-    variant.stock_available = available_by_variant([variant], today())[variant.id]
-    return variant
+def _presented_variant(variant: ProductVariant) -> VariantView:
+    return present_variants([variant], today())[variant.id]
 
 
-def add_variant(user: User, product_id: int, data: dict[str, Any]) -> ProductVariant:
+def add_variant(user: User, product_id: int, data: dict[str, Any]) -> VariantView:
     """Add a size or packaging of the product, with its own unique SKU and price."""
     with unit_of_work():
         product = _managed_product(user, product_id, lock=True)
@@ -274,7 +264,7 @@ def add_variant(user: User, product_id: int, data: dict[str, Any]) -> ProductVar
     return _presented_variant(variant)
 
 
-def update_variant(user: User, product_id: int, variant_id: int, changes: dict[str, Any]) -> ProductVariant:
+def update_variant(user: User, product_id: int, variant_id: int, changes: dict[str, Any]) -> VariantView:
     """Edit a variant's SKU, label, weight or price."""
     with unit_of_work():
         product = _managed_product(user, product_id, lock=True)

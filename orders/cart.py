@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from catalog.errors import OutOfStock
 from catalog.models import Product, ProductVariant
-from catalog.sellability import ensure_sellable, sellability_reasons
+from catalog.presentation import present_variants
+from catalog.sellability import ensure_sellable
 from catalog.stock import available_by_variant
 from cooperatives.models import Cooperative
 from marketplace.auth.models import User
@@ -99,14 +100,13 @@ def price_items(items: list[CartItem], currency: str, *, day: date | None = None
             joinedload(ProductVariant.product).joinedload(Product.cooperative)
             .selectinload(Cooperative.certifications),
             joinedload(ProductVariant.product).joinedload(Product.category)))} if items else {}
-    stock = available_by_variant(list(variants.values()), day)
+    offered = present_variants(list(variants.values()), day)
     groups: dict[int, Group] = {}
     for item in items:
         variant = variants[item.variant_id]
-        sellable = variant.archived_at is None and not sellability_reasons(variant.product, day)
         group = groups.setdefault(variant.product.cooperative_id, Group(variant.product.cooperative))
         group.items.append(PricedItem(item, variant, convert(variant.price, currency, rates),
-                                      stock[variant.id], sellable))
+                                      offered[variant.id].stock_available, offered[variant.id].sellable))
     return PricedCart(currency, rate, sorted(groups.values(), key=lambda g: g.cooperative.id))
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from catalog.models import PUBLISHED, Product
-from catalog.presentation import display_options, present
+from catalog.presentation import ProductView, present_ids
 from catalog.search import models as _tables  # noqa: F401  (the PostgreSQL backend's tables join db.metadata)
 from catalog.search import outbox
 from catalog.search.backend import SearchBackend, SearchUnavailable, make_backend
@@ -51,12 +51,13 @@ def _sellable_until(product: Product, day: date) -> date | None:
     return None if None in expiries else max(expiries)
 
 
-def document_for(product: Product, day: date) -> SearchDocument:
-    """The search document of a presented (see catalog.presentation.present) sellable product."""
-    kinds = tuple(sorted({badge.kind for badge in product.shown_certifications
+def document_for(view: ProductView, day: date) -> SearchDocument:
+    """The search document of a sellable product, as presented on `day`."""
+    product = view.product
+    kinds = tuple(sorted({badge.kind for badge in view.certifications
                           if badge.status == CertificationStatus.VERIFIED}))
-    in_stock = any(variant.stock_available > 0 for variant in product.active_variants)
-    price_min = min(variant.price_amount for variant in product.active_variants)
+    in_stock = any(variant.stock_available > 0 for variant in view.variants)
+    price_min = min(variant.price.amount for variant in view.variants)
     sellable_until = _sellable_until(product, day)
     version = "|".join(map(str, (product.updated_at.isoformat(), product.cooperative.name, price_min, in_stock,
                                  ",".join(kinds), sellable_until)))
@@ -69,16 +70,10 @@ def document_for(product: Product, day: date) -> SearchDocument:
         fingerprint=hashlib.sha1(version.encode()).hexdigest()[:16])
 
 
-def _presented(product_ids: Iterable[int], day: date) -> list[Product]:
-    products = list(db.session.scalars(
-        select(Product).where(Product.id.in_(list(product_ids))).options(*display_options())).unique())
-    return list(present(products, day))
-
-
 def documents_of(product_ids: Iterable[int], day: date) -> tuple[list[SearchDocument], set[int]]:
     """Documents for the sellable products among `product_ids`, and the ids that must leave the index."""
     ids = set(product_ids)
-    docs = [document_for(p, day) for p in _presented(ids, day) if p.sellable]
+    docs = [document_for(view, day) for view in present_ids(ids, day).values() if view.sellable]
     return docs, ids - {doc.product_id for doc in docs}
 
 

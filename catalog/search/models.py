@@ -47,6 +47,8 @@ class SearchDocumentRow(db.Model):
         sa.Index("ix_search_documents_cooperative_id", "cooperative_id"),
         sa.Index("ix_search_documents_price_min", "price_min"),
         sa.Index("ix_search_documents_created_at", "created_at"),
+        # suggest looks for documents past their last sellable day: usually none, found without a scan
+        sa.Index("ix_search_documents_sellable_until", "sellable_until"),
     )
 
 

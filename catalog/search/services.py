@@ -4,15 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from catalog.categories import category_family
-from catalog.models import Product
-from catalog.presentation import display_options, present
+from catalog.presentation import ProductView, present_ids, with_highlight
 from catalog.search.documents import SearchQuery, SearchResult
 from catalog.search.indexing import search_backend, sync_products
 from catalog.sellability import today
-from marketplace.extensions import db
 from marketplace.i18n import preferred_language
 
 
@@ -38,19 +34,16 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
             "facets": facets, "did_you_mean": result.did_you_mean}
 
 
-def _search(query: SearchQuery, day: date) -> tuple[SearchResult, list[Product], list[int]]:
-    """The backend's answer, its hits loaded and presented, and the ids of hits that are not sellable now."""
+def _search(query: SearchQuery, day: date) -> tuple[SearchResult, list[ProductView], list[int]]:
+    """The backend's answer, its hits loaded and presented together (a constant number of queries), and the
+    ids of hits that are not sellable now."""
     result = search_backend().search(query)
-    ids = [hit.product_id for hit in result.hits]
-    by_id = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.id.in_(ids)).options(*display_options())).unique()}
-    present(list(by_id.values()), day)
+    by_id = present_ids([hit.product_id for hit in result.hits], day)
     items, stale = [], []
     for hit in result.hits:
-        product = by_id.get(hit.product_id)
-        if product is not None and product.sellable:
-            product.highlight = hit.highlight
-            items.append(product)
+        view = by_id.get(hit.product_id)
+        if view is not None and view.sellable:
+            items.append(with_highlight(view, hit.highlight))
         else:
             stale.append(hit.product_id)
     return result, items, stale

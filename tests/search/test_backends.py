@@ -291,3 +291,18 @@ def test_suggest_returns_at_most_ten_distinct_completions_shortest_first(backend
     assert len(suggestions) == 10 == len(set(suggestions))
     assert suggestions[0] == "Miel de montagne x"
     assert backend.suggest("miel de", limit=3) == suggestions[:3]
+
+
+def test_relevance_beyond_the_ranked_candidates_still_pages_through_every_match_once_names_first(backend,
+                                                                                               monkeypatch):
+    if backend.__class__.__name__ == "PostgresBackend":
+        from catalog.search.postgres_backend import matching
+        monkeypatch.setattr(matching, "CANDIDATES", 3)  # rank only 3 of the 12 matches
+    backend.index([make_doc(pid, names={"fr": "Miel de thym" if pid % 3 == 0 else f"Produit {pid}"},
+                            descriptions={"fr": "Du miel et du thym." if pid % 3 else "Doux."})
+                   for pid in range(1, 13)])
+
+    pages = [ids(backend, q="miel thym", page=page, per_page=5) for page in (1, 2, 3)]
+    found = [pid for page in pages for pid in page]
+    assert sorted(found) == list(range(1, 13)) and total(backend, q="miel thym") == 12
+    assert set(found[:4]) == {3, 6, 9, 12}  # the names holding both words come first

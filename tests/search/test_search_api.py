@@ -374,3 +374,26 @@ def test_suggest_needs_a_prefix_of_1_to_100_characters(client, params):
 
     assert response.status_code == 422
     assert "q" in response.json["error"]["details"]
+
+
+# --- loading the hits ---------------------------------------------------------------------------------------------
+
+def test_a_page_of_hits_loads_in_the_same_number_of_queries_for_2_or_12_products(market, queries):
+    cooperative_id, manager = market.cooperative()
+    member = market.shop.member(cooperative_id)
+    market.shop.certification(cooperative_id, kind="organic")
+    for n in range(12):
+        product_id = market.product(manager, cooperative_id, {"fr": f"Miel de montagne {n}"},
+                                    category=("honey", "pottery")[n % 2], variants=2)
+        product = market.client.get(f"{API}/products/{product_id}").json
+        assert market.shop.lot(manager, product, member).status_code == 201
+
+    def count(per_page: int) -> int:
+        queries.reset()
+        page = market.search(q="miel", per_page=per_page)
+        assert len(page["items"]) == per_page and page["total"] == 12
+        assert all(item["certifications"] and item["variants"][0]["stock_available"] == 10
+                   and "<mark>" in item["highlight"] for item in page["items"])
+        return queries.count
+
+    assert count(2) == count(12)

@@ -63,3 +63,16 @@ def test_searches_keep_working_during_a_rebuild_and_a_write_made_meanwhile_is_ke
     assert [hit.product_id for hit in searcher.search(SearchQuery(q="reconstruction")).hits] == [5000]
     assert searcher.count() == 1199
     assert searcher.search(SearchQuery(q="miel")).total == 1
+
+
+def test_a_rebuild_analysed_by_two_processes_finds_every_document_and_keeps_a_write_made_after_it(tmp_path: Path):
+    backend = WhooshBackend(tmp_path / "index")
+    seen: list[int] = []
+    backend.generations.rebuild([make_doc(pid, names={"fr": f"Amlou {pid}"}, price_min=pid) for pid in range(1, 501)],
+                                seen.append, procs=2)
+    backend.index([make_doc(7, names={"fr": "Miel de thym"})])
+    assert seen[-1] == 500 and backend.count() == 500
+    assert backend.search(SearchQuery(q="amlou", per_page=5)).total == 499
+    assert [hit.product_id for hit in backend.search(SearchQuery(q="miel")).hits] == [7]
+    assert [hit.product_id for hit in backend.search(SearchQuery(q="amlou", sort="price_asc", per_page=3)).hits] \
+        == [1, 2, 3]

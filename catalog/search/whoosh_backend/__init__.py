@@ -6,6 +6,7 @@ suggestions), and `internals` (the only module using Whoosh beyond its public AP
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,6 +16,11 @@ from catalog.search.whoosh_backend import query
 from catalog.search.whoosh_backend.generations import Generations
 from catalog.search.whoosh_backend.snapshot import Snapshots
 from marketplace import clock
+
+# A rebuild of many documents is analysed by several processes (measured: 100,000 products in SEARCH-NOTES);
+# below this size starting them costs more than it saves.
+BUILD_PROCS = max(1, min(4, os.cpu_count() or 1))
+PARALLEL_BUILD_FROM = 5_000
 
 
 class WhooshBackend:
@@ -42,7 +48,8 @@ class WhooshBackend:
 
     def rebuild(self, docs: Iterable[SearchDocument], *, total: int | None = None,
                 progress: Callable[[int], None] | None = None) -> None:
-        self.generations.rebuild(docs, progress)
+        procs = BUILD_PROCS if total is not None and total >= PARALLEL_BUILD_FROM else 1
+        self.generations.rebuild(docs, progress, procs=procs)
 
     def count(self) -> int:
         with self._lock:

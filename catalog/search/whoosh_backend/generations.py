@@ -127,8 +127,10 @@ class Generations:
 
     # -- rebuild -------------------------------------------------------------------------------------------
 
-    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> None:
-        """Build a new generation from `docs`, replay the writes made meanwhile, and switch to it."""
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None, *,
+                procs: int = 1) -> None:
+        """Build a new generation from `docs` (analysed by `procs` processes), replay the writes made meanwhile,
+        and switch to it."""
         try:
             with HeldLock(str(self.root / "rebuild.lock"), LOCK_TIMEOUT):
                 with self.writer_lock():
@@ -138,7 +140,7 @@ class Generations:
                     (self.root / "journal").write_bytes(b"")
                     (self.root / "REBUILDING").write_text(generation)
                 try:
-                    self._build(generation, docs, progress)
+                    self._build(generation, docs, progress, procs)
                     with self.writer_lock(timeout=max(LOCK_TIMEOUT, SWITCH_LOCK_TIMEOUT)):
                         self._replay(generation)
                         self._switch(generation)
@@ -152,8 +154,11 @@ class Generations:
             raise SearchUnavailable(f"search index rebuild failed: {exc}") from exc
 
     def _build(self, generation: str, docs: Iterable[SearchDocument],
-               progress: Callable[[int], None] | None) -> None:
-        writer = self._create(generation).writer(limitmb=256)
+               progress: Callable[[int], None] | None, procs: int) -> None:
+        ix = self._create(generation)
+        # Several processes analyse and write a segment each, kept as they are (merging them would cost as much
+        # as the build): the calling process is left to read the database and prepare the documents.
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=128) if procs > 1 else ix.writer(limitmb=256)
         done = 0
         try:
             for doc in docs:
