@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# pytest-xdist processes for `make test` (each has its own database, schema and temp dirs); 0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install migrate demo serve worker bench clean
 
@@ -33,7 +35,7 @@ worker: install
 run: demo serve
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance static/media

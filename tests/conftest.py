@@ -29,13 +29,20 @@ def postgres_schema_url(base_url: str, schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def create_postgres_extensions(base_url: str) -> None:
+    """Once per run, before any worker starts: two `CREATE EXTENSION IF NOT EXISTS` at the same moment fail."""
+    engine = create_engine(base_url)
+    with engine.begin() as connection:
+        for extension in ("unaccent", "pg_trgm"):
+            connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"))
+    engine.dispose()
+
+
 def create_postgres_schema(base_url: str) -> tuple[str, str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(base_url)
     with engine.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-        for extension in ("unaccent", "pg_trgm"):
-            connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"))
     engine.dispose()
     return schema, postgres_schema_url(base_url, schema)
 
@@ -49,6 +56,7 @@ def drop_postgres_schema(base_url: str, schema: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
+    """The session's database: with pytest-xdist every worker is a session, so each has its own schema or file."""
     if POSTGRES_URL:
         schema, url = create_postgres_schema(POSTGRES_URL)
         yield url
@@ -228,14 +236,21 @@ def queries(app):
     event.remove(engine, "before_cursor_execute", record)
 
 
+def is_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session):
     if os.environ.get("REQUIRE_POSTGRES") and not POSTGRES_URL:
         pytest.exit("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not", returncode=2)
+    if POSTGRES_URL and not is_xdist_worker(session.config):
+        create_postgres_extensions(POSTGRES_URL)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """With REQUIRE_POSTGRES, a test skipped for want of PostgreSQL fails the run."""
-    if not os.environ.get("REQUIRE_POSTGRES"):
+    """With REQUIRE_POSTGRES, a test skipped for want of PostgreSQL fails the run (counted where the reports of
+    every worker arrive)."""
+    if not os.environ.get("REQUIRE_POSTGRES") or is_xdist_worker(session.config):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = [r for r in reporter.stats.get("skipped", []) if "PostgreSQL" in str(r.longrepr)]

@@ -13,11 +13,16 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import ImageFile
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from marketplace.i18n import pick
 from marketplace.money import READER_LOCALES, Money
+
+# Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; uploaded pictures
+# (catalog/images.py) must still be refused when truncated. The invoices embed no pictures.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 HERE = Path(__file__).resolve().parent
 _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))

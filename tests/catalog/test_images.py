@@ -192,6 +192,17 @@ def test_a_truncated_image_is_corrupt(tmp_path, fmt):
     assert files_under(tmp_path) == []
 
 
+def test_a_truncated_image_is_corrupt_in_a_process_that_renders_invoices(tmp_path):
+    """Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; uploads still fail."""
+    import orders.invoices.rendering  # noqa: F401
+
+    data = encode(noisy(), "JPEG").getvalue()
+    with pytest.raises(ValidationFailed) as caught:
+        store_product_image(io.BytesIO(data[: len(data) // 2]), tmp_path)
+
+    assert caught.value.code == CatalogError.IMAGE_CORRUPT
+
+
 def test_a_jpeg_cut_inside_its_header_is_corrupt_not_unsupported(tmp_path):
     with pytest.raises(ValidationFailed) as caught:
         store_product_image(io.BytesIO(encode(noisy(), "JPEG").getvalue()[:20]), tmp_path)
