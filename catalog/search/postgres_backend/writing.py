@@ -15,7 +15,9 @@ from catalog.search.analysis import search_text, surface_words
 from catalog.search.backend import SearchUnavailable
 from catalog.search.documents import SearchDocument, completion_entries, document_texts
 
-WRITER_LOCK_KEY = 0x5EA2C4  # advisory lock id of the search index writer
+# Advisory lock of the search index writer, one per schema: the index tables live in the schema, and several
+# schemas (one per test worker, or per deployment) share one database.
+WRITER_LOCK_KEY = 0x5EA2C4
 BATCH = 1000
 
 UPSERT = sa.text("""
@@ -147,7 +149,8 @@ class WriteTransaction:
             self._context = self.engine.begin()
             conn = self._context.__enter__()
             conn.execute(sa.text("SELECT set_config('lock_timeout', '30s', true)"))
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                         {"key": WRITER_LOCK_KEY})
             return conn
         except DBAPIError as exc:
             if self._context is not None:
