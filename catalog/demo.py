@@ -251,7 +251,7 @@ def _load_product(cooperative: Cooperative, item: Item, media_root: Path) -> Non
         photo = draw_product_image(item.name["fr"], seed=zlib.crc32(f"{first_sku}/{picture}".encode()))
         services.add_image(manager, product.id, io.BytesIO(photo), media_root=media_root)
     shelf_life = FOOD_SHELF_LIFE if product.category.requires_food_safety else CRAFT_SHELF_LIFE
-    for index, variant in enumerate(product.active_variants):
+    for index, variant in enumerate(product.variants):
         produced_on = today() - timedelta(days=rng.randint(3, 90))
         services.add_lot(manager, product.id, variant.id, {
             "lot_code": f"{variant.sku}-L{produced_on:%y%m%d}", "quantity": rng.randint(4, 60),
