@@ -47,6 +47,18 @@ PAYOUT_METHODS = ("bank_transfer", "mobile_wallet", "cash")
 CERTIFICATION_KINDS = ("onssa_authorization", "onssa_approval", "organic", "igp", "aop", "label_agricole",
                        "fair_trade", "other")
 ONSSA_KINDS = ("onssa_authorization", "onssa_approval")
+# What people read for each kind, in messages and documents.
+CERTIFICATION_KIND_NAMES = {
+    "onssa_authorization": {"fr": "Autorisation sanitaire ONSSA", "ar": "الترخيص الصحي ONSSA",
+                            "en": "ONSSA sanitary authorisation"},
+    "onssa_approval": {"fr": "Agrément sanitaire ONSSA", "ar": "الاعتماد الصحي ONSSA", "en": "ONSSA sanitary approval"},
+    "organic": {"fr": "Agriculture biologique", "ar": "الفلاحة البيولوجية", "en": "Organic farming"},
+    "igp": {"fr": "Indication géographique protégée (IGP)", "ar": "البيان الجغرافي المحمي", "en": "Protected geographical indication"},
+    "aop": {"fr": "Appellation d'origine protégée (AOP)", "ar": "تسمية المنشأ المحمية", "en": "Protected designation of origin"},
+    "label_agricole": {"fr": "Label agricole", "ar": "العلامة الفلاحية", "en": "Agricultural label"},
+    "fair_trade": {"fr": "Commerce équitable", "ar": "التجارة المنصفة", "en": "Fair trade"},
+    "other": {"fr": "Autre certificat", "ar": "شهادة أخرى", "en": "Other certificate"},
+}
 
 
 class CertificationStatus(StrEnum):

@@ -5,7 +5,8 @@ The signals arrive after the decision's commit; each receiver records its messag
 from __future__ import annotations
 
 from cooperatives import signals
-from cooperatives.models import Certification, CertificationStatus, Cooperative, CooperativeStatus
+from cooperatives.models import (CERTIFICATION_KIND_NAMES, Certification, CertificationStatus, Cooperative,
+                                  CooperativeStatus)
 from marketplace.audit import history
 from marketplace.notifications import notify
 from marketplace.transaction import unit_of_work
@@ -26,7 +27,7 @@ def tell_managers(cooperative: Cooperative, event: str, context: dict) -> None:
 
 def certification_facts(certification: Certification) -> dict:
     """What certification messages say about the certificate."""
-    return {"kind": certification.kind, "number": certification.number, "expires_on": certification.expires_on,
+    return {"kind": CERTIFICATION_KIND_NAMES[certification.kind], "number": certification.number, "expires_on": certification.expires_on,
             "reason": certification.reason or ""}
 
 

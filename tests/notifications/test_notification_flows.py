@@ -18,6 +18,7 @@ def test_revoking_a_certificate_emails_the_manager_the_reason_in_their_language(
     assert (revoked["status"], revoked["language"], revoked["channel"], revoked["attempts"]) == ("sent", "ar", "email", 1)
     [email] = [m for m in messages.emails_to(manager.email) if "AS.771.2019" in m.subject and "سحب" in m.subject]
     assert "analyses non conformes" in email.body and "السبب" in email.body
+    assert "«الترخيص الصحي ONSSA»" in email.body and "onssa_authorization" not in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html" and 'dir="rtl"' in html and 'lang="ar"' in html
 

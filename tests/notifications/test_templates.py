@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from cooperatives.models import CERTIFICATION_KIND_NAMES
 from marketplace.money import Money
 from marketplace.i18n import LANGUAGES
 from marketplace.notifications.rendering import TEMPLATES, html, render
 
 EVENTS = sorted(path.stem for path in (TEMPLATES / "fr").glob("*.txt"))
 LINES = [{"name": {"fr": "Miel de thym", "ar": "عسل الزعتر"}, "label": "500 g", "quantity": 2}]
-CONTEXT = {"cooperative": "Tifaout", "reason": "motif", "kind": "onssa_authorization", "number": "AS.1.2020",
+CONTEXT = {"cooperative": "Tifaout", "reason": "motif", "kind": CERTIFICATION_KIND_NAMES["onssa_authorization"], "number": "AS.1.2020",
            "expires_on": date(2027, 1, 3), "days_left": 7, "product": {"fr": "Miel", "ar": "عسل"}, "why": "revoked",
            "parcel_id": 3, "lines": LINES, "city": "Rabat", "country": "MA", "amount": Money(123450, "MAD"),
            "total": Money(123450, "MAD"), "reference": "VIR-1", "threshold": 5, "paid_by_card": True,
