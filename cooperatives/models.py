@@ -111,6 +111,7 @@ class Cooperative(db.Model):
     commission_bps: Mapped[int] = mapped_column(Integer, default=_platform_commission_bps)
     reserve_bps: Mapped[int] = mapped_column(Integer, default=DEFAULT_RESERVE_BPS)
     distribution_policy: Mapped[str] = mapped_column(String(20), default="contribution")
+    bank_account: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -77,6 +77,16 @@ def _reason_needed(data: dict, *, unless: str) -> None:
 
 # --- cooperatives -----------------------------------------------------------------------------------------------
 
+class Rib(fields.String):
+    """A Moroccan RIB, checked with its key, loaded as 24 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return validators.normalize_rib(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class CooperativeCreateSchema(Schema):
     name = Text(required=True, validate=validate.Length(min=2, max=200))
     legal_form = fields.String(load_default="cooperative", validate=validate.OneOf(LEGAL_FORMS))
@@ -91,6 +101,8 @@ class CooperativeCreateSchema(Schema):
     contact_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = PhoneNumber(load_default=None, allow_none=True)
     distribution_policy = fields.String(load_default="contribution", validate=validate.OneOf(DISTRIBUTION_POLICIES))
+    bank_account = Rib(load_default=None, allow_none=True, metadata={
+        "description": "the cooperative's RIB (24 digits), where settlement runs pay its reserve"})
 
 
 class CooperativeUpdateSchema(CooperativeCreateSchema):
@@ -164,6 +176,8 @@ class CooperativeSchema(Schema):
     commission_bps = fields.Integer()
     reserve_bps = fields.Integer()
     distribution_policy = fields.String()
+    bank_account = fields.Function(lambda cooperative: validators.mask_account(cooperative.bank_account),
+                                   allow_none=True, metadata={"type": "string", "description": "masked (•••• 1234)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     verified_at = fields.DateTime(allow_none=True)

@@ -197,8 +197,9 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
     cooperative_ids = sorted(totals.parcels)
     if not cooperative_ids:
         return
-    names = dict(db.session.execute(select(Cooperative.id, Cooperative.name).where(Cooperative.id.in_(cooperative_ids))
-                                    .order_by(Cooperative.id).with_for_update()).all())
+    cooperatives = {row.id: row for row in db.session.execute(
+        select(Cooperative.id, Cooperative.name, Cooperative.bank_account).where(Cooperative.id.in_(cooperative_ids))
+        .order_by(Cooperative.id).with_for_update())}
     member_ids = sorted({m for members in totals.members.values() for m in members})
     people = {row.id: row for row in db.session.execute(
         select(Member.id, Member.full_name, Member.payout_method, Member.payout_account)
@@ -213,7 +214,7 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
             post_entry(EntryKind.SETTLEMENT, source_key=f"deduction:{run.id}:{cooperative_id}",
                        reference=f"Run {run.id}: refunds after settlement deducted", lines=lines)
         payable = sums["reserve"] + sums["members"] - deduction.taken
-        rows.append({"run_id": run.id, "cooperative_id": cooperative_id, "name": names[cooperative_id],
+        rows.append({"run_id": run.id, "cooperative_id": cooperative_id, "name": cooperatives[cooperative_id].name,
                      **{name: sums[name] for name in ("parcels_count", "captured", "refunds", "fees", "commission",
                                                       "reserve", "members")},
                      "owed": owed, "deductions": deduction.taken, "from_reserve": deduction.from_reserve,
@@ -223,8 +224,9 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
         if reserve_paid:
             payouts.append({"run_id": run.id, "cooperative_id": cooperative_id,
                             "payee": Payee.COOPERATIVE_RESERVE.value, "member_id": None,
-                            "payee_key": f"reserve:{cooperative_id}", "full_name": names[cooperative_id],
-                            "method": "bank_transfer", "account": None, "amount": reserve_paid,
+                            "payee_key": f"reserve:{cooperative_id}", "full_name": cooperatives[cooperative_id].name,
+                            "method": "bank_transfer", "account": cooperatives[cooperative_id].bank_account,
+                            "amount": reserve_paid,
                             "status": PayoutStatus.PENDING.value})
         for member_id in sorted(members):
             amount = members[member_id] - deduction.from_members.get(member_id, 0)

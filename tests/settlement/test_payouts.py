@@ -19,6 +19,9 @@ def settled(books):
     coop = books.cooperative([{"full_name": FATIMA, "payout_method": "bank_transfer", "payout_account": rib(7)},
                               {"full_name": "Hafsa Oubella"}], name="Coopérative Tiwizi d'Aït Baha")
     fatima, hafsa = coop.members
+    response = books.client.patch(f"{API}/cooperatives/{coop.id}", json={"bank_account": rib(3)},
+                                  headers=coop.manager.headers)
+    assert response.status_code == 200 and response.json["bank_account"] == "•••• " + rib(3)[-4:]
     honey = books.product(coop, amount=14999, lots=[(fatima, 2), (hafsa, 10)])
     for quantity in (3, 1):
         books.deliver(books.order([(honey, quantity)]), coop)
@@ -52,9 +55,23 @@ def test_the_csv_has_a_bom_semicolons_accents_and_the_full_rib_while_json_masks_
     assert row["amount_mad"] == f"{cents // 100}.{cents % 100:02d}" and int(row["payout_id"]) == payout["id"]
     assert payout["account"] == "•••• " + rib(7)[-4:] and rib(7) not in str(run)
     assert by_member["Hafsa Oubella"]["method"] == "cash" and by_member["Hafsa Oubella"]["account"] == ""
-    assert by_member[""]["payee"] == "cooperative_reserve"
+    reserve = next(p for p in run["payouts"] if p["payee"] == "cooperative_reserve")
+    assert (by_member[""]["payee"], by_member[""]["method"], by_member[""]["account"]) == \
+        ("cooperative_reserve", "bank_transfer", rib(3))
+    assert reserve["account"] == "•••• " + rib(3)[-4:] and rib(3) not in str(run)
     total = sum(round(float(r["amount_mad"]) * 100) for r in rows)
     assert total == run["totals"]["payable"]["amount"]
+
+
+def test_a_cooperatives_bank_account_must_be_a_rib_with_a_valid_key(books):
+    coop = books.cooperative([{"full_name": "Hafsa Oubella"}])
+    wrong_key = rib(3)[:-2] + f"{(int(rib(3)[-2:]) + 1) % 100:02d}"
+    for bad in (wrong_key, "12345", "not a rib"):
+        response = books.client.patch(f"{API}/cooperatives/{coop.id}", json={"bank_account": bad},
+                                      headers=coop.manager.headers)
+        assert response.status_code == 422 and "bank_account" in response.json["error"]["details"]
+    shown = books.client.get(f"{API}/cooperatives/{coop.id}", headers=coop.manager.headers).json
+    assert shown["bank_account"] is None
 
 
 def test_a_payout_is_marked_paid_once_and_posted_to_the_ledger_once(books, settled, users):
