@@ -1,7 +1,7 @@
 """a cooperative's bank account (RIB), where its reserve is paid
 
-Revision ID: 0010_payout_accounts
-Revises: 0009_settlement
+Revision ID: 0014_payout_accounts
+Revises: 0013_search_speed
 
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_payout_accounts'
-down_revision = '0009_settlement'
+revision = '0014_payout_accounts'
+down_revision = '0013_search_speed'
 branch_labels = None
 depends_on = None
 
