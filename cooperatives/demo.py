@@ -273,6 +273,7 @@ def _load_cooperative(demo: DemoCooperative, admin: User) -> Cooperative:
         "region": demo.region, "province": demo.province, "sector": demo.sector,
         "founded_on": demo.founded_on, "description": demo.description,
         "contact_email": f"contact@{demo.key}.coop.ma", "phone": _phone(demo.ice, landline=True),
+        "bank_account": _rib(int(demo.ice[:9])),
     })
     for index in range(demo.members):
         services.add_member(manager, cooperative.id, _member(demo, index))
