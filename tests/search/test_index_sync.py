@@ -16,7 +16,7 @@ from catalog.search.whoosh_backend import generations
 from catalog.search.indexing import check_index, documents_of, search_backend
 from tests.search.conftest import API, Market
 from tests.search.sync_workers import HOLD_WRITER_LOCK, product_name, rename_products
-from tests.search.processes import run_in_two_processes
+from tests.processes import run_in_processes
 
 
 def published(market: Market, count: int, *, name: str = "Miel de thym") -> tuple[int, object, list[int]]:
@@ -200,7 +200,7 @@ def test_two_app_processes_renaming_the_same_products_leave_the_index_equal_to_t
     config = {key: app.config[key] for key in ("TESTING", "DATABASE_URL", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT",
                                                "SEARCH_INDEX_DIR", "SEARCH_BACKEND")}
     assert config["DATABASE_URL"] == database_url
-    run_in_two_processes(rename_products, lambda worker, barrier, errors: (
+    run_in_processes(rename_products, lambda worker, barrier, errors: (
         config, manager.id, products, worker, ROUNDS, barrier, errors))
     with app.app_context():
         report = check_index()

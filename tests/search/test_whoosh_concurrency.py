@@ -8,12 +8,12 @@ from catalog.search.documents import SearchQuery
 from catalog.search.whoosh_backend import WhooshBackend
 from tests.factories import make_doc
 from tests.search.workers import ROUNDS, SHARED, write_versions
-from tests.search.processes import run_in_two_processes
+from tests.processes import run_in_processes
 
 def test_two_processes_writing_the_same_products_lose_nothing_and_the_last_write_wins(tmp_path):
     index_dir = str(tmp_path / "index")
     WhooshBackend(index_dir)
-    run_in_two_processes(write_versions, lambda worker, barrier, errors: (index_dir, worker, barrier, errors))
+    run_in_processes(write_versions, lambda worker, barrier, errors: (index_dir, worker, barrier, errors))
     backend = WhooshBackend(index_dir)
     final = backend.fingerprints()
     assert backend.count() == 90
