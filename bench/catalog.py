@@ -144,12 +144,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(target: str, env: dict[str, str], *, config: Path | None = None) -> tuple[subprocess.Popen, int]:
+    """gunicorn with 2 sync workers on a free loopback port, with `config` (hooks) or none."""
     port = free_port()
-    empty_config = Path(tempfile.mkdtemp()) / "gunicorn.conf.py"
-    empty_config.write_text("")
+    if config is None:
+        config = Path(tempfile.mkdtemp()) / "gunicorn.conf.py"
+        config.write_text("")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(empty_config), "-w", "2", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-c", str(config), "-w", "2", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", target],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

@@ -5,18 +5,23 @@ lines from several cooperatives; then a run where many buyers race for the last 
 
 Data goes into a schema of its own, dropped at the end. Buyers, cooperatives, products (non-food, so no
 certificate is involved), lots and carts are created in-process through the services; only the checkouts go
-over HTTP (http.client, one thread per concurrent buyer). SQL statements per checkout are counted in-process with
-the Flask test client, for a 1-line and a 5-line cart. The oversell count is units sold beyond the stock, from
-the database after the run. Prints a Markdown table.
+over HTTP (http.client). Each run keeps `concurrency` buyers checking out at once (closed loop: a client posts the
+next buyer's checkout as soon as its previous one is answered) until `--orders` checkouts are done: orders/s,
+p50/p95 latency, and SQL statements per checkout counted inside the gunicorn workers (`bench/gunicorn_statements.py`)
+under that load. The race starts every buyer at once (a barrier); the oversell count is units sold beyond the
+stock, from the database after the run. Prints Markdown tables and the load average (the machine is shared).
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import json
+import os
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -108,6 +113,45 @@ def buyers_with_carts(n: int, lines_of) -> list[str]:
     return tokens
 
 
+def checkout(port: int, token: str) -> tuple[int, float]:
+    """One POST /checkout over a new connection; (status, seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    began = time.perf_counter()
+    connection.request("POST", "/api/v1/checkout", body=json.dumps(BODY), headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status, time.perf_counter() - began
+
+
+def closed_loop(port: int, tokens: list[str], concurrency: int) -> tuple[Counter, list[float], float]:
+    """`concurrency` clients, each checking out the next waiting buyer as soon as its last answer came back."""
+    waiting = list(reversed(tokens))
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not waiting:
+                    return
+                token = waiting.pop()
+            status, seconds = checkout(port, token)
+            with lock:
+                statuses[status] += 1
+                latencies.append(seconds)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses, sorted(latencies), time.perf_counter() - began
+
+
 def race(port: int, tokens: list[str]) -> tuple[Counter, list[float], float]:
     """Every buyer checks out at once (a barrier); answers, latencies (s) and wall time."""
     statuses: Counter = Counter()
@@ -116,18 +160,11 @@ def race(port: int, tokens: list[str]) -> tuple[Counter, list[float], float]:
     start = threading.Barrier(len(tokens) + 1)
 
     def buyer(token: str) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         start.wait()
-        began = time.perf_counter()
-        connection.request("POST", "/api/v1/checkout", body=json.dumps(BODY), headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json",
-            "Idempotency-Key": uuid.uuid4().hex})
-        response = connection.getresponse()
-        response.read()
-        connection.close()
+        status, seconds = checkout(port, token)
         with lock:
-            statuses[response.status] += 1
-            latencies.append(time.perf_counter() - began)
+            statuses[status] += 1
+            latencies.append(seconds)
 
     threads = [threading.Thread(target=buyer, args=(token,)) for token in tokens]
     for thread in threads:
@@ -137,6 +174,19 @@ def race(port: int, tokens: list[str]) -> tuple[Counter, list[float], float]:
     for thread in threads:
         thread.join()
     return statuses, sorted(latencies), time.perf_counter() - began
+
+
+def server_statements(directory: Path) -> list[int]:
+    """The statement counts the workers wrote for each successful checkout since the last call (then cleared)."""
+    counts = []
+    for path in directory.glob("*.txt"):
+        counts += [int(line) for line in path.read_text().split()]
+        path.unlink()
+    return counts
+
+
+def p95(latencies: list[float]) -> float:
+    return latencies[max(0, int(len(latencies) * .95) - 1)]
 
 
 def statements_per_checkout(app, lines: list[int]) -> int:
@@ -161,11 +211,14 @@ def statements_per_checkout(app, lines: list[int]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="PostgreSQL URL (a schema of its own is used)")
-    parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--concurrency", default="1,4,16", help="buyers checking out at once, one run each")
+    parser.add_argument("--orders", type=int, default=300, help="checkouts per run")
     parser.add_argument("--race-buyers", type=int, default=500)
     parser.add_argument("--race-units", type=int, default=50)
     args = parser.parse_args()
+    levels = [int(level) for level in args.concurrency.split(",")]
     schema, url = postgres_schema(args.database_url)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-checkout-"))
     servers = []
     try:
         app = create_app({"DATABASE_URL": url, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})
@@ -173,28 +226,38 @@ def main() -> None:
             db.metadata.create_all(db.engine)
             catalog = seed_catalog(cooperatives=8, products=10, units=100_000)
             rng = random.Random(7)
-            tokens = buyers_with_carts(args.buyers, lambda _: [rng.choice(coop) for coop in
-                                                               rng.sample(catalog, rng.randint(1, 5))])
+            runs = {level: buyers_with_carts(args.orders, lambda _: [rng.choice(coop) for coop in
+                                                                     rng.sample(catalog, rng.randint(1, 5))])
+                    for level in levels}
             scarce = seed_catalog(cooperatives=1, products=1, units=args.race_units)[0][0]
             racers = buyers_with_carts(args.race_buyers, lambda _: [scarce])
         one, five = (statements_per_checkout(app, [catalog[c][0] for c in range(n)]) for n in (1, 5))
-        process, port = start_gunicorn("wsgi:app", {"DATABASE_URL": url, "SEARCH_INDEX_DIR": str(
-            Path("/tmp") / f"bench-search-{schema}")})
+        process, port = start_gunicorn("wsgi:app", {
+            "DATABASE_URL": url, "SEARCH_INDEX_DIR": str(scratch / "search"), "JOBS_URL": f"sqlite:///{scratch}/jobs.db",
+            "BENCH_STATEMENTS_DIR": str(scratch)}, config=ROOT / "bench" / "gunicorn_statements.py")
         servers.append(process)
-        statuses, latencies, wall = race(port, tokens)
+        print(f"\nCarts of 1–5 lines from 8 cooperatives, cash on delivery, PostgreSQL, gunicorn 2 sync workers; "
+              f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+        print("| buyers at once | answers | orders/s | p50 ms | p95 ms | statements per checkout (server, mean / max) |")
+        print("|---:|---|---:|---:|---:|---|")
+        for level in levels:
+            statuses, latencies, wall = closed_loop(port, runs[level], level)
+            counts = server_statements(scratch)
+            print(f"| {level} | {dict(statuses)} | {statuses[201] / wall:.0f} | "
+                  f"{statistics.median(latencies) * 1000:.1f} | {p95(latencies) * 1000:.1f} | "
+                  f"{statistics.mean(counts):.1f} / {max(counts)} |")
         race_statuses, race_latencies, _ = race(port, racers)
+        server_statements(scratch)
         with app.app_context():
             sold = db.session.scalar(select(func.sum(OrderLine.quantity)).where(OrderLine.variant_id == scarce))
-        print(f"\n{args.buyers} buyers, carts of 1–5 lines from 8 cooperatives, PostgreSQL, gunicorn 2 sync workers\n")
-        print("| run | answers | orders/s | p50 ms | p95 ms | statements per checkout | oversold |")
-        print("|---|---|---|---|---|---|---|")
-        print(f"| {args.buyers} buyers at once | {dict(statuses)} | {statuses[201] / wall:.0f} | "
-              f"{statistics.median(latencies) * 1000:.0f} | {latencies[int(len(latencies) * .95) - 1] * 1000:.0f} | "
-              f"{one} (1 line), {five} (5 lines) | – |")
-        print(f"| {args.race_buyers} buyers for the last {args.race_units} units | {dict(race_statuses)} | – | "
-              f"{statistics.median(race_latencies) * 1000:.0f} | "
-              f"{race_latencies[int(len(race_latencies) * .95) - 1] * 1000:.0f} | – | "
+        print(f"\nStatements per checkout in-process (test client): {one} for 1 line, {five} for 5 lines "
+              f"from 5 cooperatives.\n")
+        print("| race | answers | p50 ms | p95 ms | units sold | oversold |")
+        print("|---|---|---:|---:|---:|---:|")
+        print(f"| {args.race_buyers} buyers at once for the last {args.race_units} units | {dict(race_statuses)} | "
+              f"{statistics.median(race_latencies) * 1000:.0f} | {p95(race_latencies) * 1000:.0f} | {sold or 0} | "
               f"{max(0, (sold or 0) - args.race_units)} |")
+        print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         for process in servers:
             process.terminate()
@@ -203,6 +266,7 @@ def main() -> None:
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

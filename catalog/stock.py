@@ -62,19 +62,22 @@ def release_stock(variant_id: int, quantity: int) -> None:
         raise ValueError(f"variant {variant_id} holds fewer than {quantity} reserved units")
 
 
-def draw_from_lots(variant_id: int, quantity: int, *, day: date | None = None) -> list[tuple[StockLot, int]]:
-    """Take `quantity` units from the variant's unexpired lots, first-expiring first; 409 `out_of_stock` if short.
+def _usable_lots(variant_ids: Collection[int], day: date) -> list[StockLot]:
+    """The variants' lots still good on `day` with units left, first-expiring first."""
+    return list(db.session.scalars(
+        select(StockLot)
+        .where(StockLot.variant_id.in_(variant_ids), StockLot.best_before >= day, StockLot.quantity_remaining > 0)
+        .order_by(StockLot.best_before, StockLot.id)))
+
+
+def _take(lots: list[StockLot], variant_id: int, quantity: int) -> list[tuple[StockLot, int]]:
+    """Take `quantity` units from `lots` in their order; 409 `out_of_stock` (nothing taken) if short.
 
     Each lot is decremented by a conditional UPDATE; when a concurrent draw got there first, the lot is read
-    again and what is left of it is taken instead. The (lot, units) pairs feed order lines' lot codes.
+    again and what is left of it is taken instead.
     """
-    day = day or today()
     drawn: list[tuple[StockLot, int]] = []
     needed = quantity
-    lots = db.session.scalars(
-        select(StockLot)
-        .where(StockLot.variant_id == variant_id, StockLot.best_before >= day, StockLot.quantity_remaining > 0)
-        .order_by(StockLot.best_before, StockLot.id)).all()
     for lot in lots:
         left = lot.quantity_remaining
         while needed and left:
@@ -99,6 +102,12 @@ def draw_from_lots(variant_id: int, quantity: int, *, day: date | None = None) -
     for lot, _ in drawn:
         db.session.expire(lot, ["quantity_remaining"])
     return drawn
+
+
+def draw_from_lots(variant_id: int, quantity: int, *, day: date | None = None) -> list[tuple[StockLot, int]]:
+    """Take `quantity` units from the variant's unexpired lots, first-expiring first; 409 `out_of_stock` if short.
+    The (lot, units) pairs feed order lines' lot codes."""
+    return _take(_usable_lots([variant_id], day or today()), variant_id, quantity)
 
 
 # --- several lines at once (a cart, an order) -----------------------------------------------------------------
@@ -163,11 +172,14 @@ def draw_lines(lines: Iterable[Line], *, day: date | None = None) -> dict[int, l
     day = day or today()
     merged = merged_lines(lines)
     lock_variants(variant_id for variant_id, _ in merged)
+    lots: dict[int, list[StockLot]] = {variant_id: [] for variant_id, _ in merged}
+    for lot in _usable_lots(lots, day):
+        lots[lot.variant_id].append(lot)
     drawn: dict[int, list[tuple[StockLot, int]]] = {}
     short = []
     for variant_id, quantity in merged:
         try:
-            drawn[variant_id] = draw_from_lots(variant_id, quantity, day=day)
+            drawn[variant_id] = _take(lots[variant_id], variant_id, quantity)
         except OutOfStock:
             short.append((variant_id, quantity))
     if short:

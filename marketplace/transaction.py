@@ -12,6 +12,9 @@ state nor roll back the caller's objects. An effect that raises is logged and ha
 (a retry queue such as the search outbox); it never turns a committed request into an error.
 Compensations registered with `on_rollback` (files stored during a use case that failed) run after the
 rollback. A unit of work opened inside another joins it: one commit, at the outermost block.
+`unit_of_work(keep_loaded=True)` leaves the objects loaded after the commit, for a use case that answers with
+what it has just written instead of reading it back; what its effects change (in their own sessions) it must
+refresh itself.
 
 Signals are announced with `send_after_commit`: each receiver becomes an effect of its own, so one that fails
 neither fails the request nor keeps the other receivers from running.
@@ -108,7 +111,7 @@ class _Delivery:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
+def unit_of_work(*, keep_loaded: bool = False) -> Iterator[UnitOfWork]:
     """Open a use case's transaction (or join the one already open); see the module docstring."""
     outer = _current.get()
     if outer is not None:
@@ -119,7 +122,7 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     try:
         try:
             yield uow
-            db.session.commit()
+            _commit(keep_loaded)
         except BaseException:
             db.session.rollback()
             _run(uow._compensations, "compensation")
@@ -127,6 +130,16 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     finally:
         _current.reset(token)
     _run(uow._effects, "after-commit effect")
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = expiring and not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def _run(calls: list[_Call], what: str) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from catalog.errors import OutOfStock
@@ -74,20 +74,14 @@ class PricedCart:
         return sum((group.subtotal for group in self.groups), Money.zero(self.currency))
 
 
-def _cart_of(buyer: User, *, create: bool = False) -> Cart | None:
+def _cart_for(buyer: User) -> Cart:
+    """The buyer's cart, created on first use."""
     cart = db.session.scalar(select(Cart).where(Cart.buyer_id == buyer.id))
-    if cart is None and create:
+    if cart is None:
         cart = Cart(buyer_id=buyer.id)
         db.session.add(cart)
         db.session.flush()
     return cart
-
-
-def _items_of(cart: Cart | None) -> list[CartItem]:
-    if cart is None:
-        return []
-    return list(db.session.scalars(
-        select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.id)))
 
 
 def price_items(items: list[CartItem], currency: str, *, day: date | None = None) -> PricedCart:
@@ -112,7 +106,7 @@ def price_items(items: list[CartItem], currency: str, *, day: date | None = None
 
 def get_cart(buyer: User, *, currency: str = BASE_CURRENCY) -> PricedCart:
     """The buyer's cart priced in `currency`; 409 `exchange_rate_missing` when no rate is set for it."""
-    return price_items(_items_of(_cart_of(buyer)), currency)
+    return price_items(items_of(buyer), currency)
 
 
 def _sellable_variant(variant_id: int) -> ProductVariant:
@@ -142,7 +136,7 @@ def add_item(buyer: User, *, variant_id: int, quantity: int, currency: str = BAS
     """Add units of a sellable variant (to the line already there, if any) within the stock available."""
     with unit_of_work():
         variant = _sellable_variant(variant_id)
-        cart = _cart_of(buyer, create=True)
+        cart = _cart_for(buyer)
         item = db.session.scalar(select(CartItem).where(CartItem.cart_id == cart.id,
                                                         CartItem.variant_id == variant_id))
         wanted = quantity + (item.quantity if item else 0)
@@ -181,11 +175,11 @@ def remove_item(buyer: User, item_id: int) -> None:
 
 def clear(buyer: User) -> None:
     """Empty the buyer's cart (inside the checkout's unit of work)."""
-    cart = _cart_of(buyer)
-    if cart is not None:
-        for item in _items_of(cart):
-            db.session.delete(item)
+    db.session.execute(delete(CartItem).where(CartItem.cart_id.in_(select(Cart.id).where(Cart.buyer_id == buyer.id)))
+                       .execution_options(synchronize_session=False))
 
 
 def items_of(buyer: User) -> list[CartItem]:
-    return _items_of(_cart_of(buyer))
+    """The buyer's cart lines in the order they were added, in one query."""
+    return list(db.session.scalars(
+        select(CartItem).join(Cart).where(Cart.buyer_id == buyer.id).order_by(CartItem.id)))

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from catalog import stock
 from catalog.errors import CatalogError, NotSellable
 from marketplace.auth.models import User
 from marketplace.clock import now
@@ -64,8 +63,9 @@ def _ensure_sellable(priced: cart.PricedCart) -> None:
 def _add_parcels(order: Order, priced: cart.PricedCart, country: str, rates: dict, lines: list[OrderLine]) -> int:
     """One parcel per cooperative with its lines; adds up the order's amounts and returns the total in MAD."""
     currency, total_mad = priced.currency, 0
+    rate = shipping.zone_rate(country)
     for group in priced.groups:
-        shipping_mad = shipping.parcel_cost(group.weight_grams, country)
+        shipping_mad = shipping.parcel_cost(group.weight_grams, rate)
         parcel = CoopOrder(order=order, cooperative_id=group.cooperative.id, weight_grams=group.weight_grams,
                            items_amount=group.subtotal.amount, shipping_mad=shipping_mad.amount,
                            shipping_amount=convert(shipping_mad, currency, rates).amount)
@@ -94,25 +94,29 @@ def _build_order(buyer: User, body: dict, key: str, fingerprint: str, priced: ca
     order = Order(buyer_id=buyer.id, currency=currency, exchange_rate=str(priced.exchange_rate),
                   shipping_address=body["shipping_address"], country=country, payment_method=body["payment_method"],
                   idempotency_key=key, request_hash=fingerprint, items_amount=0, shipping_amount=0, vat_amount=0,
-                  total_amount=0, total_mad=0,
+                  total_amount=0, total_mad=0, refunds=[],
                   expires_at=now() + expiry.reservation_window() if card else None)
     db.session.add(order)
     lines: list[OrderLine] = []
-    with db.session.no_autoflush:  # flushed once its totals add up (a check constraint)
+    # Nothing is flushed before the draw has locked the variants: an inserted line's foreign key would take a share
+    # lock on its variant that deadlocks against another checkout's FOR UPDATE on it (PostgreSQL); and the order
+    # is flushed once its totals add up (a check constraint).
+    with db.session.no_autoflush:
         total_mad = _add_parcels(order, priced, country, rates, lines)
-    order.total_amount = order.items_amount + order.shipping_amount
-    order.total_mad = total_mad
-    services.draw_stock(order, lines)
+        order.total_amount = order.items_amount + order.shipping_amount
+        order.total_mad = total_mad
+        services.draw_stock(order, lines)
     db.session.add(Payment(order=order, method=body["payment_method"], currency=currency,
                            provider="stripe" if card else None, amount_due=order.total_amount))
     db.session.flush()
     order.number = f"SC-{order.id:07d}"
-    services.move_order(order, OrderStatus.PENDING_PAYMENT if card else OrderStatus.CONFIRMED, actor_id=buyer.id,
-                        reason="checkout")
-    for parcel in order.coop_orders:
-        services.move_parcel(parcel, ParcelStatus.AWAITING_PAYMENT if card else ParcelStatus.TO_SHIP,
-                             actor_id=buyer.id, reason="checkout")
-    services.move_payment(order.payment, PaymentStatus.PENDING, actor_id=buyer.id)
+    with db.session.no_autoflush:  # the history rows and new statuses go out together in the final flush
+        services.move_order(order, OrderStatus.PENDING_PAYMENT if card else OrderStatus.CONFIRMED,
+                            actor_id=buyer.id, reason="checkout")
+        for parcel in order.coop_orders:
+            services.move_parcel(parcel, ParcelStatus.AWAITING_PAYMENT if card else ParcelStatus.TO_SHIP,
+                                 actor_id=buyer.id, reason="checkout")
+        services.move_payment(order.payment, PaymentStatus.PENDING, actor_id=buyer.id)
     return order
 
 
@@ -129,7 +133,7 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
     _check_method(body)
     rate_for(body["currency"])
     try:
-        with unit_of_work() as uow:
+        with unit_of_work(keep_loaded=True) as uow:
             items = cart.items_of(buyer)
             if not items:
                 raise Conflict(OrderError.CART_EMPTY, "The cart is empty.")
@@ -137,9 +141,6 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
             _ensure_sellable(priced)
             variant_ids = [item.variant.id for item in priced.items]
             expiry.expire_holding(variant_ids)
-            # before any row referencing a variant is inserted: the foreign key's share lock would deadlock
-            # against another checkout's FOR UPDATE on the same variant (PostgreSQL)
-            stock.lock_variants(variant_ids)
             order = _build_order(buyer, body, key, fingerprint, priced)
             cart.clear(buyer)
             if order.payment_method == PaymentMethod.CARD:
@@ -151,7 +152,9 @@ def checkout(buyer: User, body: dict, *, idempotency_key: str | None) -> tuple[O
         if replayed is None:
             raise
         return replayed, False
-    order = services.get_order(buyer, order.id)  # re-read: the payment effect wrote in its own session
-    if order.status == OrderStatus.CANCELLED:
-        raise PaymentProviderUnavailable()
+    if order.payment_method == PaymentMethod.CARD:  # the payment effect wrote in its own session
+        db.session.refresh(order)
+        db.session.refresh(order.payment)
+        if order.status == OrderStatus.CANCELLED:
+            raise PaymentProviderUnavailable()
     return order, True

@@ -207,8 +207,7 @@ class CoopOrder(db.Model):
     shipping_refunded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     order: Mapped[Order] = relationship(back_populates="coop_orders")
-    lines: Mapped[list[OrderLine]] = relationship(back_populates="coop_order", order_by="OrderLine.id",
-                                                  viewonly=True)
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="coop_order", order_by="OrderLine.id")
 
     __table_args__ = (UniqueConstraint("order_id", "cooperative_id"),)
 

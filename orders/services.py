@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog import stock
 from marketplace.audit import change_state
@@ -21,7 +21,7 @@ from orders.models import (
 
 def order_options():
     return (selectinload(Order.lines).selectinload(OrderLine.lots).joinedload(OrderLineLot.lot),
-            selectinload(Order.coop_orders), selectinload(Order.refunds), selectinload(Order.payment))
+            selectinload(Order.coop_orders), selectinload(Order.refunds), joinedload(Order.payment))
 
 
 def visible_to(user: User, order: Order | None) -> bool:
@@ -111,7 +111,7 @@ def draw_stock(order: Order, lines: Iterable[OrderLine]) -> None:
         while needed:
             lot, units = taken[0]
             use = min(units, needed)
-            db.session.add(OrderLineLot(line=line, lot_id=lot.id, units=use))
+            db.session.add(OrderLineLot(line=line, lot=lot, units=use))
             needed -= use
             if use == units:
                 taken.pop(0)

@@ -52,13 +52,18 @@ def started_kilograms(weight_grams: int) -> int:
     return max(1, -(-weight_grams // 1000))
 
 
-def parcel_cost(weight_grams: int, country: str) -> Money:
-    """What one parcel of `weight_grams` costs to `country`, in MAD."""
+def zone_rate(country: str) -> ShippingRate:
+    """The rate of `country`'s zone; 409 `shipping_rate_missing` when an administrator has set none."""
     zone = zone_of(country)
     rate = db.session.get(ShippingRate, zone.value)
     if rate is None:
         raise Conflict(OrderError.SHIPPING_RATE_MISSING, f"No shipping rate is set for the zone {zone.value!r}.",
                        {"zone": zone.value})
+    return rate
+
+
+def parcel_cost(weight_grams: int, rate: ShippingRate) -> Money:
+    """What one parcel of `weight_grams` costs at `rate`, in MAD."""
     return Money(rate.base_mad + rate.per_kg_mad * started_kilograms(weight_grams), "MAD")
 
 
@@ -66,8 +71,9 @@ def quote(buyer: User, *, country: str, currency: str) -> dict:
     """Shipping for the buyer's current cart, one parcel per cooperative, in `currency`."""
     priced = cart.get_cart(buyer, currency=currency)
     rates = {currency: priced.exchange_rate} if currency != BASE_CURRENCY else {}
+    rate = zone_rate(country) if priced.groups else None
     parcels = [{"cooperative": group.cooperative, "weight_grams": group.weight_grams,
-                "shipping": convert(parcel_cost(group.weight_grams, country), currency, rates)}
+                "shipping": convert(parcel_cost(group.weight_grams, rate), currency, rates)}
                for group in priced.groups]
     return {"country": country, "zone": zone_of(country).value, "currency": currency, "parcels": parcels,
             "total": sum((p["shipping"] for p in parcels), Money.zero(currency))}

@@ -146,3 +146,24 @@ def test_each_receiver_of_a_signal_is_its_own_effect_and_gets_a_sender_from_its_
     assert seen == [("0.0921", "admin", False)]
     assert [str(error) for error in failures] == ["receiver bug"]
     assert any("broken (signal rate-set) failed" in record.getMessage() for record in caplog.records)
+
+
+def test_keep_loaded_leaves_what_the_use_case_wrote_readable_without_a_query_and_the_next_commit_expires(ctx):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with unit_of_work(keep_loaded=True):
+            kept = ExchangeRate(currency="EUR", per_mad="0.0921")
+            db.session.add(kept)
+        written = len(statements)
+        assert kept.per_mad == "0.0921" and len(statements) == written
+        with unit_of_work():
+            kept.per_mad = "0.0930"
+        written = len(statements)
+        assert kept.per_mad == "0.0930" and len(statements) == written + 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
