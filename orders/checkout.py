@@ -110,13 +110,13 @@ def _build_order(buyer: User, body: dict, key: str, fingerprint: str, priced: ca
                            provider="stripe" if card else None, amount_due=order.total_amount))
     db.session.flush()
     order.number = f"SC-{order.id:07d}"
-    with db.session.no_autoflush:  # the history rows and new statuses go out together in the final flush
-        services.move_order(order, OrderStatus.PENDING_PAYMENT if card else OrderStatus.CONFIRMED,
-                            actor_id=buyer.id, reason="checkout")
+    with db.session.no_autoflush:  # the history rows and new statuses go out together in one flush
+        services.move_payment(order.payment, PaymentStatus.PENDING, actor_id=buyer.id)
         for parcel in order.coop_orders:
             services.move_parcel(parcel, ParcelStatus.AWAITING_PAYMENT if card else ParcelStatus.TO_SHIP,
                                  actor_id=buyer.id, reason="checkout")
-        services.move_payment(order.payment, PaymentStatus.PENDING, actor_id=buyer.id)
+        services.move_order(order, OrderStatus.PENDING_PAYMENT if card else OrderStatus.CONFIRMED,
+                            actor_id=buyer.id, reason="checkout")
     return order
 
 
