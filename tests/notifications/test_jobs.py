@@ -59,12 +59,20 @@ def test_a_message_waits_in_the_queue_until_a_consumer_sends_it(client, coop_fac
 
     [queued] = messages.listed(recipient=manager.email)
     assert (queued["status"], queued["attempts"]) == ("queued", 0) and messages.emails_to(manager.email) == []
-    assert type(queue.storage).__name__ == {"sqlite": "SqliteStorage", "redis": "RedisStorage"}[
+    assert type(queue.storage).__name__ == {"sqlite": "QueueStorage", "redis": "RedisStorage"}[
         request.node.callspec.params["queue"]]
     assert run_queued(queue) == 1
     [sent] = messages.listed(recipient=manager.email)
     assert (sent["status"], sent["attempts"]) == ("sent", 1)
     assert "ICE illisible" in messages.emails_to(manager.email)[0].body
+
+
+def test_the_sqlite_queue_is_written_ahead_and_does_not_wait_for_the_disk_on_each_job(app, app_config, tmp_path):
+    app_config(JOBS_IMMEDIATE=False, JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
+    jobs.init_app(app)
+    with jobs.huey_of(app).storage.db() as connection:
+        assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
 
 
 def test_a_rolled_back_use_case_records_and_enqueues_nothing(app, users, queue):
