@@ -14,6 +14,11 @@ class SearchArgsSchema(ProductFilterSchema):
 class SearchItemSchema(ProductSummarySchema):
     highlight = fields.String(metadata={"description": "the matched words wrapped in <mark>"})
 
+    def write(self, view, language, **kwargs):
+        data = super().write(view, language)
+        data["highlight"] = view.highlight
+        return data
+
 
 class FacetValueSchema(Schema):
     value = fields.String()

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from catalog.categories import category_family
-from catalog.presentation import ProductView, present_ids, with_highlight
+from catalog.presentation import ProductView, load_views, with_highlight
 from catalog.search.documents import SearchQuery, SearchResult
 from catalog.search.indexing import search_backend, sync_products
 from catalog.sellability import today
@@ -38,7 +38,7 @@ def _search(query: SearchQuery, day: date) -> tuple[SearchResult, list[ProductVi
     """The backend's answer, its hits loaded and presented together (a constant number of queries), and the
     ids of hits that are not sellable now."""
     result = search_backend().search(query)
-    by_id = present_ids([hit.product_id for hit in result.hits], day)
+    by_id = load_views([hit.product_id for hit in result.hits], day)
     items, stale = [], []
     for hit in result.hits:
         view = by_id.get(hit.product_id)
