@@ -97,10 +97,6 @@ class ProductView:
     highlight: str | None = None
     product: Product | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def cooperative_id(self) -> int:
-        return self.cooperative.id
-
 
 def _image(image: ProductImage | Row) -> ImageView:
     return ImageView(image.id, image.position, image_urls(image.files, MEDIA_URL_PREFIX), image.width, image.height)
