@@ -15,7 +15,8 @@ from catalog.errors import CatalogError
 from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
-from catalog.presentation import ProductView, VariantView, load_views, present_rows, present_variants, product_rows
+from catalog.presentation import (ProductView, VariantView, load_views, present_rows, present_variants, product_row,
+                                  product_rows)
 from catalog.sellability import covered_clause, publish_requirements, sellability_reasons, sellable_clause
 from catalog.signals import lot_trace_providers, notify_products_changed
 from catalog.stock import available_clause
@@ -112,7 +113,7 @@ def get_product(product_id: int, *, viewer: User | None, day: date | None = None
 
     Its managers and admins also read why it cannot be sold today (empty when it can)."""
     day = day or today()
-    row = db.session.execute(product_rows().where(Product.id == product_id)).first()
+    row = product_row(product_id)
     managing = row is not None and _may_manage(viewer, row.cooperative_id)
     view = present_rows([row], day, explain=managing)[0] if row is not None else None
     return found(view, visible=view is not None and (view.sellable or managing), what="product")
