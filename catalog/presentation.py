@@ -152,15 +152,15 @@ def _by_ids() -> Select:
     return product_rows().where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
-def _rows(statement: Select, parameters: dict[str, Any]) -> Sequence[Row]:
-    """Run a read of the session's transaction on its connection: the ORM's execution layer would add as much
-    time as the query takes, for rows it does not need to track."""
+def read_rows(statement: Select, parameters: dict[str, Any] | None = None) -> Sequence[Row]:
+    """Run a read of plain columns in the session's transaction, on its connection: the ORM's execution layer
+    would add as much time as the query takes, for rows it does not need to track."""
     return db.session.connection().execute(statement, parameters).all()
 
 
 def product_row(product_id: int) -> Row | None:
     """The `product_rows()` row of one product, or None."""
-    rows = _rows(_by_id(), {"id": product_id})
+    rows = read_rows(_by_id(), {"id": product_id})
     return rows[0] if rows else None
 
 
@@ -215,7 +215,7 @@ class _Certification:
 
 
 def _certifications_by_cooperative(cooperative_ids: set[int], ids: list[int]) -> dict[int, list[_Certification]]:
-    rows = _rows(_verified_certifications(), {"cooperative_ids": list(cooperative_ids), "ids": ids})
+    rows = read_rows(_verified_certifications(), {"cooperative_ids": list(cooperative_ids), "ids": ids})
     by_id: dict[int, _Certification] = {}
     by_cooperative: dict[int, list[_Certification]] = defaultdict(list)
     for row in sorted(rows, key=lambda row: row.id):  # badges in id order
@@ -236,10 +236,10 @@ def present_rows(rows: Sequence[Row], day: date, *, explain: bool = False) -> li
         return []
     ids = [row.id for row in rows]
     variants: dict[int, list[tuple[Row, int]]] = defaultdict(list)
-    for variant in _rows(_variants(), {"ids": ids, "day": day}):
+    for variant in read_rows(_variants(), {"ids": ids, "day": day}):
         variants[variant.product_id].append((variant, max(0, variant.available)))
     images: dict[int, list[Row]] = defaultdict(list)
-    for image in _rows(_images(), {"ids": ids}):
+    for image in read_rows(_images(), {"ids": ids}):
         images[image.product_id].append(image)
     certifications = _certifications_by_cooperative({row.cooperative_id for row in rows}, ids)
     return [_view(row, cooperative=CooperativeSummary(row.cooperative_id, row.cooperative_name,
@@ -254,7 +254,7 @@ def present_rows(rows: Sequence[Row], day: date, *, explain: bool = False) -> li
 
 def load_views(product_ids: Iterable[int], day: date, *, explain: bool = False) -> dict[int, ProductView]:
     """Views of the products with these ids that exist, by id, in four queries."""
-    rows = _rows(_by_ids(), {"ids": list(product_ids)})
+    rows = read_rows(_by_ids(), {"ids": list(product_ids)})
     return {view.id: view for view in present_rows(rows, day, explain=explain)}
 
 

@@ -16,7 +16,7 @@ from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
 from catalog.presentation import (ProductView, VariantView, load_views, present_rows, present_variants, product_row,
-                                  product_rows)
+                                  product_rows, read_rows)
 from catalog.sellability import covered_clause, publish_requirements, sellability_reasons, sellable_clause
 from catalog.signals import lot_trace_providers, notify_products_changed
 from catalog.stock import available_clause
@@ -98,7 +98,7 @@ def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None
     else:
         statement = statement.offset((args["page"] - 1) * per_page)
     # one row more than the page tells whether a next page exists, in the same query
-    rows = db.session.execute(statement.limit(per_page + 1)).all()
+    rows = read_rows(statement.limit(per_page + 1))
     products = rows[:per_page]
     return {"items": present_rows(products, day), "total": total, "page": args["page"], "per_page": per_page,
             "next": cursors.encode(sort, products[-1]) if len(rows) > per_page else None}

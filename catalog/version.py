@@ -49,7 +49,7 @@ def current_version() -> str:
     """The committed version, read once per request (the first read, so what follows is at least as new)."""
     if has_request_context() and "catalog_version" in g:
         return g.catalog_version
-    version = db.session.scalar(_read_version()) or ""
+    version = db.session.connection().scalar(_read_version()) or ""
     if has_request_context():
         g.catalog_version = version
     return version
