@@ -236,6 +236,7 @@ def _image_json(image: ImageView) -> dict[str, Any]:
 
 class ProductSchema(ViewSchema):
     view = ProductView
+    images_shown: int | None = None  # all
 
     id = fields.Integer()
     cooperative = fields.Nested(CooperativeSummarySchema)
@@ -260,7 +261,7 @@ class ProductSchema(ViewSchema):
             data.pop("sellability_reasons", None)
         return data
 
-    def write(self, view: ProductView, language: str | None, *, images: int | None = None) -> dict[str, Any]:
+    def write(self, view: ProductView, language: str | None) -> dict[str, Any]:
         cooperative = view.cooperative
         data = {"id": view.id, "cooperative": {"id": cooperative.id, "name": cooperative.name,
                                                "region": cooperative.region},
@@ -271,7 +272,7 @@ class ProductSchema(ViewSchema):
             data["sellability_reasons"] = [{"code": r["code"], "message": r["message"]}
                                            for r in view.sellability_reasons]
         data["variants"] = [_variant_json(variant) for variant in view.variants]
-        data["images"] = [_image_json(image) for image in view.images[:images]]
+        data["images"] = [_image_json(image) for image in view.images[:self.images_shown]]
         data["certifications"] = [{"kind": badge.kind, "number": badge.number, "status": badge.status,
                                    "expires_on": None if badge.expires_on is None else badge.expires_on.isoformat()}
                                   for badge in view.certifications]
@@ -282,6 +283,8 @@ class ProductSchema(ViewSchema):
 
 class ProductSummarySchema(ProductSchema):
     """A product in a list: as the detail, with the first image only and the price of its cheapest variant."""
+
+    images_shown = 1
 
     price_from = fields.Function(
         lambda product: None if product.price_min is None else {"amount": product.price_min,
@@ -294,8 +297,8 @@ class ProductSummarySchema(ProductSchema):
         data["images"] = data["images"][:1]
         return data
 
-    def write(self, view: ProductView, language: str | None, **kwargs) -> dict[str, Any]:
-        data = super().write(view, language, images=1)
+    def write(self, view: ProductView, language: str | None) -> dict[str, Any]:
+        data = super().write(view, language)
         data["price_from"] = None if view.price_min is None else {"amount": view.price_min,
                                                                   "currency": BASE_CURRENCY}
         return data
