@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, bindparam, exists, select
