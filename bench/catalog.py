@@ -11,8 +11,8 @@ production), the app as configured by default (anonymous responses kept in each 
 bare Flask app returning a constant dict as the ceiling. A bounded load generator (threads, http.client, a
 fixed number of requests) measures p50/p95 latency and requests/s; SQL queries per request are counted
 in-process with the Flask test client, as are the requests that follow a catalog change (the total counted
-again). On PostgreSQL the data goes into a schema of its own, dropped at the end. Prints Markdown tables and
-the load average (the machine is shared).
+again) and a page of search hits loaded and encoded from their ids. On PostgreSQL the data goes into a schema of
+its own, dropped at the end. Prints Markdown tables and the load average (the machine is shared).
 """
 from __future__ import annotations
 
@@ -239,6 +239,31 @@ def after_a_change(app, path: str, *, times: int = 20) -> dict[str, float]:
     return {"p50": statistics.median(latencies), "max": latencies[-1]}
 
 
+def search_hits(app, *, times: int = 200, per_page: int = 20) -> dict[str, float]:
+    """In-process: a page of search hits, as ids from the index, presented and encoded as the JSON of GET /search;
+    what a search costs over its backend's query. Median and p95 of `times` pages of random sellable products."""
+    from catalog.search.documents import SearchHit
+    from catalog.search.schemas import SearchItemSchema
+    from catalog.search.services import present_hits
+    from catalog.sellability import sellable_clause
+    from marketplace.clock import today
+
+    with app.app_context():
+        sellable = db.session.scalars(select(Product.id).where(sellable_clause(today()))).all()
+    rng = random.Random(5)
+    schema = SearchItemSchema(many=True)
+    latencies = []
+    for _ in range(times):
+        hits = [SearchHit(product_id, "<mark>Produit</mark> artisanal") for product_id in rng.sample(sellable, per_page)]
+        with app.test_request_context():
+            started = time.perf_counter()
+            items, _ = present_hits(hits, today())
+            app.json.response({"items": schema.dump(items)}).get_data()
+            latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {"p50": statistics.median(latencies), "p95": latencies[int(len(latencies) * 0.95) - 1]}
+
+
 def profile(app, path: str, output: str, *, times: int = 50) -> None:
     """A pyinstrument profile of `times` uncached requests (totals warm) to `output` (text)."""
     from pyinstrument import Profiler
@@ -341,6 +366,7 @@ def main() -> None:
         changed = [(name, after_a_change(app, path)) for name, path in (
             ("GET /products (page 1)", "/api/v1/products"),
             ("GET /products?category=food&region=souss-massa", "/api/v1/products?category=food&region=souss-massa"))]
+        hits = search_hits(app)
         if args.profile:
             profile(app, "/api/v1/products", args.profile)
     finally:
@@ -370,6 +396,8 @@ def main() -> None:
     print("|---|---:|---:|")
     for name, figures in changed:
         print(f"| {name} | {figures['p50']:.1f} | {figures['max']:.1f} |")
+    print(f"\nIn-process, a page of 20 search hits loaded from their ids and encoded as GET /search's items "
+          f"(the cost over the index query), 200 pages: p50 {hits['p50']:.1f} ms, p95 {hits['p95']:.1f} ms")
 
 
 if __name__ == "__main__":

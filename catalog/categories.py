@@ -1,7 +1,10 @@
 """The seeded category tree, and `ensure_categories()` that inserts whatever is missing (demo load, data migration)."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, or_, select
+from collections.abc import Sequence
+from functools import cache
+
+from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select
 
 from catalog.models import Category
 from marketplace.errors import ValidationFailed
@@ -75,10 +78,18 @@ def _insert_missing(connection: Connection) -> int:
     return created
 
 
-def category_family(slug: str) -> list[Category]:
-    """The category and, for a parent, its children; 422 for an unknown slug."""
+@cache
+def _family() -> Select:
+    slug = bindparam("slug")
     parent = select(Category.id).where(Category.slug == slug).scalar_subquery()
-    family = list(db.session.scalars(select(Category).where(or_(Category.slug == slug, Category.parent_id == parent))))
+    return select(Category.id, Category.slug).where(or_(Category.slug == slug, Category.parent_id == parent))
+
+
+def category_family(slug: str) -> Sequence[Row]:
+    """The `id` and `slug` of the category and, for a parent, of its children; 422 for an unknown slug.
+
+    Read by every filtered listing and search: the statement is built once."""
+    family = db.session.execute(_family(), {"slug": slug}).all()
     if not any(category.slug == slug for category in family):
         raise ValidationFailed(message="Unknown category.", details={"category": [f"No category {slug!r}."]})
     return family

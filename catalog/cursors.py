@@ -33,8 +33,8 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def encode(sort: str, product: Product) -> str:
-    """The cursor of the listing position just after `product`."""
+def encode(sort: str, product: Any) -> str:
+    """The cursor of the listing position just after `product` (anything with its created_at, price_min, id)."""
     value = product.created_at.isoformat() if sort == "newest" else product.price_min
     return _serializer().dumps([sort, value, product.id])
 

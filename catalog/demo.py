@@ -16,7 +16,7 @@ from catalog import services
 from catalog.categories import ensure_categories
 from catalog.demo_images import draw_product_image
 from catalog.errors import CatalogError
-from catalog.models import ProductVariant
+from catalog.models import Category, ProductVariant
 from cooperatives.demo import demo_cooperative_ids
 from cooperatives.models import Cooperative
 from marketplace.clock import today
@@ -250,7 +250,8 @@ def _load_product(cooperative: Cooperative, item: Item, media_root: Path) -> Non
     for picture in range(rng.choice((1, 1, 2))):
         photo = draw_product_image(item.name["fr"], seed=zlib.crc32(f"{first_sku}/{picture}".encode()))
         services.add_image(manager, product.id, io.BytesIO(photo), media_root=media_root)
-    shelf_life = FOOD_SHELF_LIFE if product.category.requires_food_safety else CRAFT_SHELF_LIFE
+    food = db.session.scalar(select(Category.requires_food_safety).where(Category.slug == product.category))
+    shelf_life = FOOD_SHELF_LIFE if food else CRAFT_SHELF_LIFE
     for index, variant in enumerate(product.variants):
         produced_on = today() - timedelta(days=rng.randint(3, 90))
         services.add_lot(manager, product.id, variant.id, {

@@ -1,15 +1,17 @@
 """Request and response bodies of the catalog (API.md, "Catalog")."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, post_dump, pre_dump, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, pre_load, validate, validates_schema
 
 from catalog.cursors import CursorField
-from catalog.presentation import ProductView, VariantView
+from catalog.presentation import ImageView, ProductView, VariantView
 from catalog.services import SORTS
 from cooperatives.models import CERTIFICATION_KINDS, REGIONS
 from marketplace.ids import Id
-from marketplace.i18n import TranslatedSchema, pick
+from marketplace.i18n import TranslatedSchema, pick, preferred_language
 from marketplace.money import BASE_CURRENCY
 from marketplace.pagination import PageArgsSchema
 
@@ -152,7 +154,38 @@ def _require_view(obj: object, view: type) -> None:
         raise TypeError(f"{type(obj).__name__} serialised without catalog.presentation: pass a {view.__name__}")
 
 
-class VariantSchema(Schema):
+class ViewSchema(Schema):
+    """The response schema of a view of `catalog.presentation`.
+
+    Its fields describe the JSON (the OpenAPI document) and, through marshmallow's own `Schema.dump`, are the
+    reference the tests hold the writer to; `dump` refuses anything but a view and writes the JSON straight
+    from it (`write`), because walking the fields one by one cost more than loading the rows.
+    """
+
+    view: type
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        many = self.many if many is None else many
+        views = obj if many else [obj]
+        for view in views:
+            _require_view(view, self.view)
+        language = preferred_language()
+        written = [self.write(view, language) for view in views]
+        return written if many else written[0]
+
+    def write(self, view: Any, language: str | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def _variant_json(variant: VariantView) -> dict[str, Any]:
+    return {"id": variant.id, "sku": variant.sku, "label": variant.label, "weight_grams": variant.weight_grams,
+            "price": {"amount": variant.price.amount, "currency": variant.price.currency},
+            "stock_available": variant.stock_available}
+
+
+class VariantSchema(ViewSchema):
+    view = VariantView
+
     id = fields.Integer()
     sku = fields.String()
     label = fields.String()
@@ -160,10 +193,8 @@ class VariantSchema(Schema):
     price = fields.Nested(MoneySchema)
     stock_available = fields.Integer()
 
-    @pre_dump
-    def presented(self, variant, **kwargs):
-        _require_view(variant, VariantView)
-        return variant
+    def write(self, view: VariantView, language: str | None) -> dict[str, Any]:
+        return _variant_json(view)
 
 
 class ImageUrlsSchema(Schema):
@@ -198,13 +229,21 @@ class ReasonSchema(Schema):
     message = fields.String()
 
 
-class ProductSchema(Schema):
+def _image_json(image: ImageView) -> dict[str, Any]:
+    return {"id": image.id, "position": image.position, "urls": dict(image.urls), "width": image.width,
+            "height": image.height}
+
+
+class ProductSchema(ViewSchema):
+    view = ProductView
+    images_shown: int | None = None  # all
+
     id = fields.Integer()
     cooperative = fields.Nested(CooperativeSummarySchema)
-    category = fields.Function(lambda product: product.category.slug)
+    category = fields.String(metadata={"description": "the category's slug"})
     name = fields.Dict(keys=fields.String(), values=fields.String())
     description = fields.Dict(keys=fields.String(), values=fields.String())
-    display_name = fields.Function(lambda product: pick(product.name))
+    display_name = fields.Function(lambda product: pick(product.name), metadata={"type": "string"})
     origin_region = fields.String()
     status = fields.String(metadata={"description": "draft, published or unpublished"})
     sellable = fields.Boolean()
@@ -216,20 +255,36 @@ class ProductSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
-    @pre_dump
-    def presented(self, product, **kwargs):
-        _require_view(product, ProductView)
-        return product
-
     @post_dump
     def reasons_for_managers_only(self, data, **kwargs):
         if data.get("sellability_reasons") is None:
             data.pop("sellability_reasons", None)
         return data
 
+    def write(self, view: ProductView, language: str | None) -> dict[str, Any]:
+        cooperative = view.cooperative
+        data = {"id": view.id, "cooperative": {"id": cooperative.id, "name": cooperative.name,
+                                               "region": cooperative.region},
+                "category": view.category, "name": dict(view.name), "description": dict(view.description),
+                "display_name": pick(view.name, language), "origin_region": view.origin_region,
+                "status": view.status, "sellable": view.sellable}
+        if view.sellability_reasons is not None:
+            data["sellability_reasons"] = [{"code": r["code"], "message": r["message"]}
+                                           for r in view.sellability_reasons]
+        data["variants"] = [_variant_json(variant) for variant in view.variants]
+        data["images"] = [_image_json(image) for image in view.images[:self.images_shown]]
+        data["certifications"] = [{"kind": badge.kind, "number": badge.number, "status": badge.status,
+                                   "expires_on": None if badge.expires_on is None else badge.expires_on.isoformat()}
+                                  for badge in view.certifications]
+        data["created_at"] = view.created_at.isoformat()
+        data["updated_at"] = view.updated_at.isoformat()
+        return data
+
 
 class ProductSummarySchema(ProductSchema):
     """A product in a list: as the detail, with the first image only and the price of its cheapest variant."""
+
+    images_shown = 1
 
     price_from = fields.Function(
         lambda product: None if product.price_min is None else {"amount": product.price_min,
@@ -240,6 +295,12 @@ class ProductSummarySchema(ProductSchema):
     @post_dump
     def first_image_only(self, data, **kwargs):
         data["images"] = data["images"][:1]
+        return data
+
+    def write(self, view: ProductView, language: str | None) -> dict[str, Any]:
+        data = super().write(view, language)
+        data["price_from"] = None if view.price_min is None else {"amount": view.price_min,
+                                                                  "currency": BASE_CURRENCY}
         return data
 
 

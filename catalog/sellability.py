@@ -7,15 +7,17 @@ check that they agree.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date
+from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, tuple_
 
 from catalog.errors import CatalogError, NotSellable, Reason
 from catalog.models import PUBLISHED, Category, Product
 from cooperatives.models import (ONSSA_KINDS, Certification, CertificationProduct, CertificationStatus, Cooperative,
-                                 CooperativeStatus)
+                                 CooperativeStatus, effective_status)
 from marketplace.clock import today
 
 MESSAGES = {
@@ -27,34 +29,54 @@ MESSAGES = {
 }
 
 
+class CertificationFacts(Protocol):
+    """What the rule reads of a certification: an ORM `Certification`, or a row loaded without the ORM."""
+
+    kind: str
+    status: str
+    expires_on: date | None
+
+
 def covers(certification: Certification, product_id: int) -> bool:
     """An empty product list covers all of the cooperative's products."""
     return not certification.product_ids or product_id in certification.product_ids
-
-
-def valid_certifications(product: Product, day: date, kinds: Collection[str] = ONSSA_KINDS) -> list[Certification]:
-    """The product's cooperative's certifications of `kinds` that are valid on `day` and cover the product."""
-    return [c for c in product.cooperative.certifications
-            if c.kind in kinds and c.effective_status(day) == CertificationStatus.VERIFIED and covers(c, product.id)]
 
 
 def _reason(code: Reason) -> dict[str, str]:
     return {"code": code.value, "message": MESSAGES[code]}
 
 
-def _rule_reasons(product: Product, day: date) -> list[dict[str, str]]:
+def rule_reasons(*, cooperative_verified: bool, requires_food_safety: bool,
+                 covering: Iterable[CertificationFacts], day: date) -> list[dict[str, str]]:
+    """The certification rule on plain values; `covering` are the certifications of the product's cooperative
+    that cover it (any status, any kind)."""
     reasons = []
-    if not product.cooperative.is_verified:
+    if not cooperative_verified:
         reasons.append(_reason(Reason.COOPERATIVE_NOT_VERIFIED))
-    if product.category.requires_food_safety and not valid_certifications(product, day):
+    if requires_food_safety and not any(
+            c.kind in ONSSA_KINDS and effective_status(c.status, c.expires_on, day) == CertificationStatus.VERIFIED
+            for c in covering):
         reasons.append(_reason(Reason.CERTIFICATION_REQUIRED))
     return reasons
 
 
+def reasons_for(*, published: bool, cooperative_verified: bool, requires_food_safety: bool,
+                covering: Iterable[CertificationFacts], day: date) -> list[dict[str, str]]:
+    """Every reason a product with these facts cannot be sold on `day`; empty when it can."""
+    reasons = [] if published else [_reason(Reason.NOT_PUBLISHED)]
+    return reasons + rule_reasons(cooperative_verified=cooperative_verified,
+                                  requires_food_safety=requires_food_safety, covering=covering, day=day)
+
+
+def _facts(product: Product) -> dict:
+    return {"cooperative_verified": product.cooperative.is_verified,
+            "requires_food_safety": product.category.requires_food_safety,
+            "covering": [c for c in product.cooperative.certifications if covers(c, product.id)]}
+
+
 def sellability_reasons(product: Product, day: date) -> list[dict[str, str]]:
     """Every reason the product cannot be sold on `day`; empty when it can."""
-    reasons = [] if product.status == PUBLISHED else [_reason(Reason.NOT_PUBLISHED)]
-    return reasons + _rule_reasons(product, day)
+    return reasons_for(published=product.status == PUBLISHED, day=day, **_facts(product))
 
 
 def publish_requirements(product: Product, day: date) -> list[dict[str, str]]:
@@ -64,7 +86,7 @@ def publish_requirements(product: Product, day: date) -> list[dict[str, str]]:
         reasons.append(_reason(Reason.NO_VARIANT))
     if not product.images:
         reasons.append(_reason(Reason.NO_IMAGE))
-    return reasons + _rule_reasons(product, day)
+    return reasons + rule_reasons(day=day, **_facts(product))
 
 
 def is_sellable(product: Product, day: date | None = None) -> bool:
@@ -96,8 +118,12 @@ def covered_clause(day: date, kinds: Collection[str]) -> ColumnElement[bool]:
                tuple_(Product.cooperative_id, Product.id).in_(covering_named))
 
 
+@lru_cache(maxsize=4)
 def sellable_clause(day: date) -> ColumnElement[bool]:
-    """SQL form of `is_sellable`, for listings, search and the cart."""
+    """SQL form of `is_sellable`, for listings, search and the cart.
+
+    Built once per day and reused (SQL constructs are immutable): building it costs more than running a page.
+    """
     food = select(Category.id).where(Category.requires_food_safety.is_(True))
     verified = select(Cooperative.id).where(Cooperative.status == CooperativeStatus.VERIFIED)
     return and_(

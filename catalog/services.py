@@ -15,7 +15,8 @@ from catalog.errors import CatalogError
 from catalog.images import delete_image_files, store_product_image
 from catalog.models import (DRAFT, MAX_IMAGES, PRODUCT_TRANSITIONS, PUBLISHED, UNPUBLISHED, Category, Product,
                             ProductImage, ProductVariant, StockLot)
-from catalog.presentation import ProductView, VariantView, display_options, present, present_variants
+from catalog.presentation import (ProductView, VariantView, load_views, present_rows, present_variants, product_row,
+                                  product_rows, read_rows)
 from catalog.sellability import covered_clause, publish_requirements, sellability_reasons, sellable_clause
 from catalog.signals import lot_trace_providers, notify_products_changed
 from catalog.stock import available_clause
@@ -69,41 +70,42 @@ def list_products(args: dict[str, Any], *, viewer: User | None, day: date | None
     """
     day = day or today()
     include_unsellable = args.get("include_unsellable", False)
-    statement = select(Product).where(_visible_clause(viewer, include_unsellable, day))
+    conditions = [_visible_clause(viewer, include_unsellable, day)]
     if args.get("category"):
-        statement = statement.where(Product.category_id.in_([c.id for c in category_family(args["category"])]))
+        conditions.append(Product.category_id.in_([c.id for c in category_family(args["category"])]))
     if args.get("cooperative_id"):
-        statement = statement.where(Product.cooperative_id == args["cooperative_id"])
+        conditions.append(Product.cooperative_id == args["cooperative_id"])
     if args.get("region"):
-        statement = statement.where(Product.origin_region == args["region"])
+        conditions.append(Product.origin_region == args["region"])
     if args.get("certification"):
-        statement = statement.where(covered_clause(day, [args["certification"]]))
+        conditions.append(covered_clause(day, [args["certification"]]))
     if args.get("min_price") is not None:
-        statement = statement.where(Product.price_min >= args["min_price"])
+        conditions.append(Product.price_min >= args["min_price"])
     if args.get("max_price") is not None:
-        statement = statement.where(Product.price_min <= args["max_price"])
+        conditions.append(Product.price_min <= args["max_price"])
     if args.get("in_stock") is not None:
         in_stock = exists().where(ProductVariant.product_id == Product.id, ProductVariant.archived_at.is_(None),
                                   available_clause(day) > 0)
-        statement = statement.where(in_stock if args["in_stock"] else ~in_stock)
+        conditions.append(in_stock if args["in_stock"] else ~in_stock)
+    listed = select(Product.id).where(*conditions)
     with_drafts = include_unsellable and viewer is not None  # what this viewer manages: counted every time
-    total = count_rows(statement) if with_drafts else cached_total({name: args.get(name) for name in FILTERS}, day,
-                                                                   lambda: count_rows(statement))
+    total = count_rows(listed) if with_drafts else cached_total({name: args.get(name) for name in FILTERS}, day,
+                                                                lambda: count_rows(listed))
     sort, per_page = args.get("sort", "newest"), args["per_page"]
-    statement = statement.order_by(*SORTS[sort]).options(*display_options())
+    statement = product_rows().where(*conditions).order_by(*SORTS[sort])
     if args.get("after") is not None:
         statement = statement.where(cursors.after_clause(args["after"], unpriced=with_drafts))
     else:
         statement = statement.offset((args["page"] - 1) * per_page)
     # one row more than the page tells whether a next page exists, in the same query
-    rows = db.session.scalars(statement.limit(per_page + 1)).unique().all()
+    rows = read_rows(statement.limit(per_page + 1))
     products = rows[:per_page]
-    return {"items": present(products, day), "total": total, "page": args["page"], "per_page": per_page,
+    return {"items": present_rows(products, day), "total": total, "page": args["page"], "per_page": per_page,
             "next": cursors.encode(sort, products[-1]) if len(rows) > per_page else None}
 
 
-def _may_manage(viewer: User | None, product: Product) -> bool:
-    return viewer is not None and (viewer.role == Role.ADMIN or manages(viewer, product.cooperative_id))
+def _may_manage(viewer: User | None, cooperative_id: int) -> bool:
+    return viewer is not None and (viewer.role == Role.ADMIN or manages(viewer, cooperative_id))
 
 
 def get_product(product_id: int, *, viewer: User | None, day: date | None = None) -> ProductView:
@@ -111,9 +113,9 @@ def get_product(product_id: int, *, viewer: User | None, day: date | None = None
 
     Its managers and admins also read why it cannot be sold today (empty when it can)."""
     day = day or today()
-    product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
-    managing = product is not None and _may_manage(viewer, product)
-    view = present([product], day, explain=managing)[0] if product is not None else None
+    row = product_row(product_id)
+    managing = row is not None and _may_manage(viewer, row.cooperative_id)
+    view = present_rows([row], day, explain=managing)[0] if row is not None else None
     return found(view, visible=view is not None and (view.sellable or managing), what="product")
 
 
@@ -169,8 +171,7 @@ def _refresh_price_min(product: Product) -> None:
 
 def _shown(product_id: int) -> ProductView:
     """The product as GET /products/{id} shows it to its manager."""
-    product = db.session.scalar(select(Product).where(Product.id == product_id).options(*display_options()))
-    return present([product], today(), explain=True)[0]
+    return load_views([product_id], today(), explain=True)[product_id]
 
 
 def create_product(user: User, data: dict[str, Any]) -> ProductView:

@@ -12,9 +12,10 @@ becomes visible together with the change it stands for.
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
 from flask import g, has_request_context
-from sqlalchemy import String, event, select
+from sqlalchemy import Select, String, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -39,11 +40,16 @@ class CatalogVersion(db.Model):
     version: Mapped[str] = mapped_column(String(32))
 
 
+@cache
+def _read_version() -> Select:
+    return select(CatalogVersion.version).where(CatalogVersion.id == ROW_ID)  # built once: read by every request
+
+
 def current_version() -> str:
     """The committed version, read once per request (the first read, so what follows is at least as new)."""
     if has_request_context() and "catalog_version" in g:
         return g.catalog_version
-    version = db.session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == ROW_ID)) or ""
+    version = db.session.connection().scalar(_read_version()) or ""
     if has_request_context():
         g.catalog_version = version
     return version

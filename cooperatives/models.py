@@ -79,6 +79,13 @@ CERTIFICATION_TRANSITIONS: dict[str | None, set[str]] = {
 DEFAULT_RESERVE_BPS = 1000
 
 
+def effective_status(status: str, expires_on: date | None, today: date) -> str:
+    """The stored status, except that a verified certificate past its expiry date is `expired`."""
+    if status == CertificationStatus.VERIFIED and expires_on is not None and expires_on < today:
+        return CertificationStatus.EXPIRED
+    return status
+
+
 def _platform_commission_bps() -> int:
     return int(current_app.config["PLATFORM_COMMISSION_BPS"]) if has_app_context() else 500
 
@@ -190,10 +197,7 @@ class Certification(db.Model):
         "product_links", "product_id", creator=lambda product_id: CertificationProduct(product_id=product_id))
 
     def effective_status(self, today: date) -> str:
-        """The stored status, except that a verified certificate past its expiry date is `expired`."""
-        if self.status == CertificationStatus.VERIFIED and self.expires_on is not None and self.expires_on < today:
-            return CertificationStatus.EXPIRED
-        return self.status
+        return effective_status(self.status, self.expires_on, today)
 
     @classmethod
     def valid_on(cls, today: date) -> ColumnElement[bool]:

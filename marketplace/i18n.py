@@ -23,7 +23,9 @@ def preferred_language() -> str | None:
     """`g.language` when a route set one (e.g. search's `lang`), else the best match of Accept-Language."""
     if not has_request_context():
         return None
-    return g.get("language") or request.accept_languages.best_match(LANGUAGES)
+    if "accepted_language" not in g:  # asked once per text shown: parse the header once per request
+        g.accepted_language = request.accept_languages.best_match(LANGUAGES)
+    return g.get("language") or g.accepted_language
 
 
 def pick(text: dict[str, str] | None, language: str | None = None) -> str:

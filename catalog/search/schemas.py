@@ -1,5 +1,8 @@
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from catalog.presentation import ProductView
 from catalog.schemas import ProductFilterSchema, ProductSummarySchema
 from catalog.search.documents import SORTS
 from marketplace.i18n import LANGUAGES
@@ -13,6 +16,11 @@ class SearchArgsSchema(ProductFilterSchema):
 
 class SearchItemSchema(ProductSummarySchema):
     highlight = fields.String(metadata={"description": "the matched words wrapped in <mark>"})
+
+    def write(self, view: ProductView, language: str | None) -> dict[str, Any]:
+        data = super().write(view, language)
+        data["highlight"] = view.highlight
+        return data
 
 
 class FacetValueSchema(Schema):

@@ -1,12 +1,13 @@
 """Search use cases: ask the backend, then load the hits from the database in one go."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from catalog.categories import category_family
-from catalog.presentation import ProductView, present_ids, with_highlight
-from catalog.search.documents import SearchQuery, SearchResult
+from catalog.presentation import ProductView, load_views, with_highlight
+from catalog.search.documents import SearchHit, SearchQuery, SearchResult
 from catalog.search.indexing import search_backend, sync_products
 from catalog.sellability import today
 from marketplace.i18n import preferred_language
@@ -35,18 +36,24 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _search(query: SearchQuery, day: date) -> tuple[SearchResult, list[ProductView], list[int]]:
-    """The backend's answer, its hits loaded and presented together (a constant number of queries), and the
-    ids of hits that are not sellable now."""
+    """The backend's answer, its hits presented, and the ids of hits that are not sellable now."""
     result = search_backend().search(query)
-    by_id = present_ids([hit.product_id for hit in result.hits], day)
+    items, stale = present_hits(result.hits, day)
+    return result, items, stale
+
+
+def present_hits(hits: Sequence[SearchHit], day: date) -> tuple[list[ProductView], list[int]]:
+    """Views of the hits' sellable products with their highlight, in the hits' order, loaded together (a constant
+    number of queries); and the ids of the hits that are not sellable now."""
+    by_id = load_views([hit.product_id for hit in hits], day)
     items, stale = [], []
-    for hit in result.hits:
+    for hit in hits:
         view = by_id.get(hit.product_id)
         if view is not None and view.sellable:
             items.append(with_highlight(view, hit.highlight))
         else:
             stale.append(hit.product_id)
-    return result, items, stale
+    return items, stale
 
 
 def suggest(prefix: str) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from catalog import sellability
 from catalog.models import Product
+from catalog.presentation import load_views
 from catalog.sellability import sellable_clause, sellability_reasons
 from marketplace.clock import now, today
 from marketplace.extensions import db
@@ -161,7 +162,7 @@ def test_suspending_the_cooperative_delists_its_products_and_reinstating_it_brin
     assert all(visible_to_public(shop, p["id"]) for p in (food, craft))
 
 
-def test_the_sql_rule_and_the_python_rule_agree_on_every_product(shop, manager, coop, users):
+def test_the_sql_rule_the_python_rule_and_the_read_model_agree_on_every_product(shop, manager, coop, users):
     other_manager = users.cooperative()
     suspended = shop.cooperative(other_manager)
     products = [
@@ -184,7 +185,9 @@ def test_the_sql_rule_and_the_python_rule_agree_on_every_product(shop, manager, 
         with shop.app.app_context():
             in_sql = set(db.session.scalars(select(Product.id).where(sellable_clause(day))))
             in_python = {p.id for p in db.session.scalars(select(Product)) if not sellability_reasons(p, day)}
-        assert in_sql == in_python, day
+            all_ids = db.session.scalars(select(Product.id)).all()
+            in_read_model = {view.id for view in load_views(all_ids, day).values() if view.sellable}
+        assert in_sql == in_python == in_read_model, day
         sellable_on[day] = in_sql
     honey, jewelry = products[0]["id"], products[1]["id"]
     assert sellable_on == {today(): {honey, jewelry, expiring["id"]}, today() + timedelta(days=1): {honey, jewelry}}
