@@ -59,9 +59,13 @@ def _candidates(snap: Snapshot, word: str, limit: int) -> list[tuple[str, int]]:
 
 
 def _display(snap: Snapshot, word: str) -> str:
-    shown = Counter({term.decode(): snap.reader.doc_frequency("vocab", term)
-                     for term in snap.reader.expand_prefix("vocab", f"{word}{SEP}")})
-    return shown.most_common(1)[0][0].split(SEP, 1)[1] if shown else word
+    """The display form most documents write `word` in (`vocab` holds only forms differing from the word)."""
+    shown = {term.decode().split(SEP, 1)[1]: snap.reader.doc_frequency("vocab", term)
+             for term in snap.reader.expand_prefix("vocab", f"{word}{SEP}")}
+    plain = snap.reader.doc_frequency("words", word) - sum(shown.values())
+    if plain > 0:
+        shown[word] = plain
+    return min(shown.items(), key=lambda form: (-form[1], form[0]))[0] if shown else word
 
 
 def _search(snap: Snapshot, query: SearchQuery) -> SearchResult:
