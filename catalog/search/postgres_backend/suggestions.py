@@ -21,8 +21,8 @@ _CANDIDATES = sa.text("""
 _LIVE_COMPLETIONS = """
     SELECT DISTINCT c.display FROM unnest(CAST(:keys AS text[]), CAST(:displays AS text[]),
         CAST(:wholes AS boolean[]), CAST(:words AS text[])) AS c(key, display, whole, words)
-    WHERE EXISTS (SELECT 1 FROM search_documents d WHERE {words}
-        d.completions @> jsonb_build_array(jsonb_build_array(c.key, c.display, c.whole))
+    WHERE EXISTS (SELECT 1 FROM search_documents d JOIN search_document_texts t ON t.product_id = d.product_id
+        WHERE {words} t.completions @> jsonb_build_array(jsonb_build_array(c.key, c.display, c.whole))
         AND (d.sellable_until IS NULL OR d.sellable_until >= :today))"""
 _LIVE_BY_WORDS = sa.text(_LIVE_COMPLETIONS.format(words="d.search_vector @@ plainto_tsquery('simple', c.words) AND"))
 _LIVE_ANY = sa.text(_LIVE_COMPLETIONS.format(words=""))
@@ -30,7 +30,8 @@ _LIVE_ANY = sa.text(_LIVE_COMPLETIONS.format(words=""))
 
 # The displays of completions held by documents past their last sellable day (through the sellable_until index).
 _EXPIRED_DISPLAYS = sa.text("""
-    SELECT DISTINCT entry ->> 1 FROM search_documents d, jsonb_array_elements(d.completions) AS entry
+    SELECT DISTINCT entry ->> 1 FROM search_documents d JOIN search_document_texts t ON t.product_id = d.product_id,
+        jsonb_array_elements(t.completions) AS entry
     WHERE d.sellable_until < :today AND entry ->> 1 = ANY(:displays)""")
 
 

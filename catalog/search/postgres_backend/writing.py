@@ -20,23 +20,27 @@ from catalog.search.documents import SearchDocument, completion_entries, documen
 WRITER_LOCK_KEY = 0x5EA2C4
 BATCH = 1000
 
-UPSERT = sa.text("""
+UPSERT_DOCUMENT = sa.text("""
 INSERT INTO search_documents (product_id, category_slug, region, certification_kinds, cooperative_id, price_min,
-    in_stock, created_at, sellable_until, names, descriptions, name_text, meta_text, body_text, search_vector,
-    vocabulary, completions, fingerprint)
+    in_stock, created_at, sellable_until, name_text, search_vector, fingerprint)
 VALUES (:product_id, :category_slug, :region, :certification_kinds, :cooperative_id, :price_min, :in_stock,
-    :created_at, :sellable_until, CAST(:names AS jsonb), CAST(:descriptions AS jsonb), :name_text, :meta_text,
-    :body_text,
+    :created_at, :sellable_until, :name_text,
     setweight(to_tsvector('simple', :name_text), 'A') || setweight(to_tsvector('simple', :meta_text), 'B')
         || setweight(to_tsvector('simple', :body_text), 'C'),
-    CAST(:vocabulary AS jsonb), CAST(:completions AS jsonb), :fingerprint)
+    :fingerprint)
 ON CONFLICT (product_id) DO UPDATE SET category_slug = excluded.category_slug, region = excluded.region,
     certification_kinds = excluded.certification_kinds, cooperative_id = excluded.cooperative_id,
     price_min = excluded.price_min, in_stock = excluded.in_stock, created_at = excluded.created_at,
-    sellable_until = excluded.sellable_until, names = excluded.names, descriptions = excluded.descriptions,
-    name_text = excluded.name_text, meta_text = excluded.meta_text, body_text = excluded.body_text,
-    search_vector = excluded.search_vector, vocabulary = excluded.vocabulary,
-    completions = excluded.completions, fingerprint = excluded.fingerprint
+    sellable_until = excluded.sellable_until, name_text = excluded.name_text,
+    search_vector = excluded.search_vector, fingerprint = excluded.fingerprint
+""")
+UPSERT_TEXTS = sa.text("""
+INSERT INTO search_document_texts (product_id, names, descriptions, meta_text, body_text, vocabulary, completions)
+VALUES (:product_id, CAST(:names AS jsonb), CAST(:descriptions AS jsonb), :meta_text, :body_text,
+    CAST(:vocabulary AS jsonb), CAST(:completions AS jsonb))
+ON CONFLICT (product_id) DO UPDATE SET names = excluded.names, descriptions = excluded.descriptions,
+    meta_text = excluded.meta_text, body_text = excluded.body_text, vocabulary = excluded.vocabulary,
+    completions = excluded.completions
 """)
 _ADD_TERMS = sa.text("""
 INSERT INTO search_terms (word, surface, doc_count) VALUES (:word, :surface, :n)
@@ -53,7 +57,7 @@ def _json(value: Any) -> str:
 
 
 def document_row(doc: SearchDocument) -> dict[str, Any]:
-    """The parameters of UPSERT for one document."""
+    """The parameters of UPSERT_DOCUMENT and UPSERT_TEXTS for one document."""
     texts = document_texts(doc)
     return {
         "product_id": doc.product_id,
@@ -74,6 +78,11 @@ def document_row(doc: SearchDocument) -> dict[str, Any]:
         "completions": _json(sorted(completion_entries(doc))),
         "fingerprint": doc.fingerprint,
     }
+
+
+def write_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(UPSERT_DOCUMENT, rows)
+    conn.execute(UPSERT_TEXTS, rows)
 
 
 def batches(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -114,7 +123,7 @@ class Counts:
 def forget(conn: sa.Connection, ids: list[int], counts: Counts) -> None:
     """Take back what the current rows of `ids` contributed to the vocabulary and completions."""
     rows = conn.execute(sa.text(
-        "SELECT vocabulary, completions FROM search_documents WHERE product_id = ANY(:ids)"), {"ids": ids})
+        "SELECT vocabulary, completions FROM search_document_texts WHERE product_id = ANY(:ids)"), {"ids": ids})
     for vocabulary, completions in rows:
         counts.add(vocabulary, completions, -1)
 
@@ -124,7 +133,7 @@ def upsert(conn: sa.Connection, latest: dict[int, SearchDocument]) -> None:
     forget(conn, sorted(latest), counts)
     for batch in batches(latest[pid] for pid in sorted(latest)):
         rows = [document_row(doc) for doc in batch]
-        conn.execute(UPSERT, rows)
+        write_rows(conn, rows)
         for row in rows:
             counts.add(json.loads(row["vocabulary"]), json.loads(row["completions"]), +1)
     counts.apply(conn)
