@@ -12,6 +12,7 @@ from marketplace.extensions import db
 _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 _KINDS = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
 _TSVECTOR = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+NO_LIMIT = date(9999, 12, 31)  # search_completions.sellable_until of documents no date limits
 
 
 class SearchDocumentRow(db.Model):
@@ -85,12 +86,14 @@ class SearchTerm(db.Model):
 
 
 class SearchCompletion(db.Model):
-    """Product and category names by normalised prefix key (whole name, or the tail from a later word)."""
+    """Product and category names by normalised prefix key (whole name, or the tail from a later word), counted
+    by the last day the documents holding them are sellable (NO_LIMIT for none)."""
 
     __tablename__ = "search_completions"
 
     key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     display: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    sellable_until: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     whole: Mapped[bool] = mapped_column(sa.Boolean)
     doc_count: Mapped[int] = mapped_column(sa.Integer)
 

@@ -17,7 +17,6 @@ old rows until it commits.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -75,7 +74,7 @@ class PostgresBackend:
                     if row["product_id"] in seen:
                         raise ValueError(f"product {row['product_id']} listed twice in a rebuild")
                     seen.add(row["product_id"])
-                    counts.add(json.loads(row["vocabulary"]), json.loads(row["completions"]), +1)
+                    counts.add_row(row)
                 done += len(rows)
                 if progress:
                     progress(done)
