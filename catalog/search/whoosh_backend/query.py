@@ -128,15 +128,15 @@ def _filter(snap: Snapshot, query: SearchQuery, matched: set[int] | None) -> set
 
 
 def _facets(snap: Snapshot, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
-    certs: Counter[str] = Counter()
-    for kinds, n in Counter(map(snap.cert.__getitem__, matched)).items():
+    counts: dict[str, Counter[str]] = {"category": Counter(), "region": Counter(), "certification": Counter()}
+    groups = snap.facet_groups
+    for code, n in Counter(map(snap.facet_code.__getitem__, matched)).items():
+        category, region, kinds = groups[code]
+        counts["category"][category] += n
+        counts["region"][region] += n
         for kind in kinds:
-            certs[kind] += n
-    return {
-        "category": sorted_facet(Counter(map(snap.category.__getitem__, matched))),
-        "region": sorted_facet(Counter(map(snap.region.__getitem__, matched))),
-        "certification": sorted_facet(certs),
-    }
+            counts["certification"][kind] += n
+    return {name: sorted_facet(counter) for name, counter in counts.items()}
 
 
 def _page(snap: Snapshot, query: SearchQuery, matched: set[int],
