@@ -14,20 +14,21 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog.models import PUBLISHED, Product
-from catalog.presentation import ProductView, present_ids
+from catalog.presentation import ProductView, present
 from catalog.search import models as _tables  # noqa: F401  (the PostgreSQL backend's tables join db.metadata)
 from catalog.search import outbox
 from catalog.search.backend import SearchBackend, SearchUnavailable, make_backend
 from catalog.search.documents import SearchDocument
 from catalog.sellability import covers
-from cooperatives.models import ONSSA_KINDS, CertificationStatus
+from cooperatives.models import ONSSA_KINDS, CertificationStatus, Cooperative
 from marketplace.clock import today
 from marketplace.extensions import db
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 1000
 
 
 def search_backend() -> SearchBackend:
@@ -70,10 +71,19 @@ def document_for(view: ProductView, day: date) -> SearchDocument:
         fingerprint=hashlib.sha1(version.encode()).hexdigest()[:16])
 
 
+def _document_views(product_ids: set[int], day: date) -> list[ProductView]:
+    """Views of these products with what a document reads (everything a product's JSON shows but its images)."""
+    products = db.session.scalars(select(Product).where(Product.id.in_(sorted(product_ids))).options(
+        joinedload(Product.cooperative, innerjoin=True).selectinload(Cooperative.certifications),
+        joinedload(Product.category, innerjoin=True),
+        selectinload(Product.variants))).unique()
+    return present(list(products), day)
+
+
 def documents_of(product_ids: Iterable[int], day: date) -> tuple[list[SearchDocument], set[int]]:
     """Documents for the sellable products among `product_ids`, and the ids that must leave the index."""
     ids = set(product_ids)
-    docs = [document_for(view, day) for view in present_ids(ids, day).values() if view.sellable]
+    docs = [document_for(view, day) for view in _document_views(ids, day) if view.sellable]
     return docs, ids - {doc.product_id for doc in docs}
 
 

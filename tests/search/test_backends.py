@@ -102,6 +102,16 @@ def test_a_correction_reads_as_the_indexed_word_not_its_stem(backend):
     assert [hit.product_id for hit in result.hits] == [1]
 
 
+@pytest.mark.parametrize(("accented", "plain", "shown"), [(2, 3, "epices"), (3, 2, "épices")])
+def test_a_correction_reads_as_most_documents_write_the_word(backend, accented, plain, shown):
+    backend.index([make_doc(pid, names={"fr": "Mélange d'épices"}) for pid in range(1, accented + 1)]
+                  + [make_doc(pid, names={"fr": "Mélange d'epices"}) for pid in range(10, 10 + plain)])
+
+    result = backend.search(SearchQuery(q="épicse", today=TODAY))
+
+    assert (result.did_you_mean, result.total) == (shown, accented + plain)
+
+
 def test_a_query_with_hits_gets_no_correction_and_a_short_unknown_word_stays_unmatched(backend):
     backend.index([make_doc(1, names={"fr": "Huile d'argan"}), make_doc(2, names={"fr": "Miel"})])
 
@@ -225,6 +235,17 @@ def test_suggest_drops_a_name_the_day_after_its_last_sellable_day_unless_a_sella
     with time_machine.travel(datetime.combine(day + timedelta(days=1), time(0, 0, 1), tzinfo=UTC), tick=False):
         assert set(backend.suggest("miel")) == {"Miel d'euphorbe", "Miel de jujubier"}
         assert backend.suggest("thym") == []
+
+
+def test_suggest_follows_a_product_whose_last_sellable_day_moves(backend):
+    day = clock.today()
+    backend.index([make_doc(1, names={"fr": "Miel de thym"}, sellable_until=day)])
+    backend.index([make_doc(1, names={"fr": "Miel de thym"}, sellable_until=day + timedelta(days=30))])
+    backend.index([make_doc(2, names={"fr": "Miel d'euphorbe"}, sellable_until=day + timedelta(days=30))])
+    backend.index([make_doc(2, names={"fr": "Miel d'euphorbe"}, sellable_until=day)])
+
+    with time_machine.travel(datetime.combine(day + timedelta(days=1), time(0, 0, 1), tzinfo=UTC), tick=False):
+        assert backend.suggest("miel") == ["Miel de thym"]
 
 
 def test_indexing_a_product_again_replaces_it_and_the_last_write_wins(backend):

@@ -3,6 +3,7 @@ real index, and the PostgreSQL backend's independence from Whoosh. A failure her
 the internal that moved: fix internals.py before anything else."""
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -92,3 +93,17 @@ def test_the_postgresql_backend_never_imports_whoosh():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_rebuild_skips_the_field_length_statistics_and_its_index_answers_like_any_other(tmp_path):
+    from whoosh.codec import default_codec
+    from whoosh.writing import SegmentWriter
+
+    assert default_codec().length_stats and not internals.bulk_codec().length_stats
+    # The attribute Whoosh's segment flush reads to decide whether to look up each posting's field length.
+    assert "self.codec.length_stats" in inspect.getsource(SegmentWriter._flush_segment)
+    rebuilt = Generations(tmp_path / "rebuilt")
+    rebuilt.rebuild([make_doc(pid, names={"fr": f"Miel {pid}"}) for pid in range(1, 3 * BLOCK + 11)])
+    searcher = latest(rebuilt)
+    leaf = searcher.reader()
+    assert sorted(internals.posting_ids(leaf.postings("name", "miel"))) == list(range(3 * BLOCK + 10))

@@ -2,7 +2,8 @@
 
 Text is analysed in Python (the same `analysis` as Whoosh) and stored pre-normalised; the tsvector is built
 with the 'simple' configuration over it, weighted A (names), B (category, cooperative, certifications),
-C (description). Queries use `plainto_tsquery`: the normalised words carry no operators, and `websearch`
+C (description). `search_documents` holds only what matching reads for every match; the texts a hit shows and
+the write bookkeeping are in `search_document_texts`. Queries use `plainto_tsquery`: the normalised words carry no operators, and `websearch`
 syntax would read the French word "or" (gold) as an operator.
 
 By concern: `writing` (document rows and the reference counts of the vocabulary and completions, under one
@@ -16,7 +17,6 @@ old rows until it commits.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from catalog.search.analysis import correct_query
 from catalog.search.documents import SearchDocument, SearchQuery, SearchResult
 from catalog.search.postgres_backend import matching, suggestions
-from catalog.search.postgres_backend.writing import (UPSERT, Counts, WriteTransaction, batches, delete,
-                                                     document_row, upsert)
+from catalog.search.postgres_backend.writing import (Counts, WriteTransaction, batches, delete, document_row,
+                                                     upsert, write_rows)
 from marketplace import clock
 
 
@@ -61,20 +61,20 @@ class PostgresBackend:
     def rebuild(self, docs: Iterable[SearchDocument], *, total: int | None = None,
                 progress: Callable[[int], None] | None = None) -> None:
         with WriteTransaction(self.engine) as conn:
-            for table in ("search_documents", "search_terms", "search_completions"):
+            for table in ("search_document_texts", "search_documents", "search_terms", "search_completions"):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
             counts = Counts()
             done = 0
             seen: set[int] = set()
             for batch in batches(docs):
                 rows = [document_row(doc) for doc in batch]
-                conn.execute(UPSERT, rows)
+                write_rows(conn, rows)
                 for row in rows:
                     # A product listed twice would be counted twice in the vocabulary.
                     if row["product_id"] in seen:
                         raise ValueError(f"product {row['product_id']} listed twice in a rebuild")
                     seen.add(row["product_id"])
-                    counts.add(json.loads(row["vocabulary"]), json.loads(row["completions"]), +1)
+                    counts.add_row(row)
                 done += len(rows)
                 if progress:
                     progress(done)

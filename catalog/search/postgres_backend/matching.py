@@ -7,6 +7,7 @@ order. Pages stay consistent (one total order whatever the page), totals and fac
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,18 +35,19 @@ _RANKED_PAGE = f"""
              FROM r ORDER BY {_ORDER["relevance"].format(t="")} LIMIT :limit OFFSET :offset)"""
 _SORTED_PAGE = """
     page AS (SELECT product_id, created_at, price_min FROM m ORDER BY {order} LIMIT :limit OFFSET :offset)"""
+# The facets come from one grouping of the matches by (category, region, certification kinds): a few hundred
+# groups at most, added up here into the total and the three facets.
 _SEARCH = """
 WITH m AS MATERIALIZED (
         SELECT product_id, created_at, price_min, category_slug, region, certification_kinds, {in_name} AS in_name
         FROM search_documents WHERE {condition}),
     {page}
-SELECT 'total', CAST(NULL AS text), count(*), CAST(NULL AS bigint), CAST(NULL AS jsonb), CAST(NULL AS jsonb) FROM m
-UNION ALL SELECT 'category', category_slug, count(*), NULL, NULL, NULL FROM m GROUP BY category_slug
-UNION ALL SELECT 'region', region, count(*), NULL, NULL, NULL FROM m GROUP BY region
-UNION ALL SELECT 'certification', kind, count(*), NULL, NULL, NULL FROM m, unnest(m.certification_kinds) AS kind
-    GROUP BY kind
-UNION ALL SELECT 'hit', NULL, row_number() OVER (ORDER BY {page_order}), page.product_id, d.names, d.descriptions
-    FROM page JOIN search_documents d ON d.product_id = page.product_id"""
+SELECT 'group', category_slug, region, certification_kinds, count(*), CAST(NULL AS bigint), CAST(NULL AS jsonb),
+       CAST(NULL AS jsonb)
+    FROM m GROUP BY category_slug, region, certification_kinds
+UNION ALL SELECT 'hit', NULL, NULL, NULL, row_number() OVER (ORDER BY {page_order}), page.product_id, t.names,
+       t.descriptions
+    FROM page JOIN search_document_texts t ON t.product_id = page.product_id"""
 
 
 def _conditions(query: SearchQuery, terms: list[str]) -> tuple[list[str], dict[str, Any]]:
@@ -100,19 +102,22 @@ def search(conn: sa.Connection, query: SearchQuery) -> SearchResult:
     statement = _SEARCH.format(in_name=in_name, condition=" AND ".join(where), page=page,
                                page_order=_ORDER[sort].format(t="page."))
     rows = conn.execute(sa.text(statement), params).all()
-    total = next(n for facet, _, n, _, _, _ in rows if facet == "total")
-    if not total:
-        return empty_result()
-    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     hits = []
     term_set = set(terms)
-    for facet, value, n, product_id, names, descriptions in rows:
-        if facet == "hit":
+    for kind, category, region, kinds, n, product_id, names, descriptions in rows:
+        if kind == "hit":
             hits.append((n, SearchHit(product_id, hit_highlight(names, descriptions, term_set, query.lang))))
-        elif facet != "total":
-            facets[facet][value] = n
+            continue
+        counts["category"][category] += n
+        counts["region"][region] += n
+        for certification in kinds:
+            counts["certification"][certification] += n
+    total = sum(counts["category"].values())
+    if not total:
+        return empty_result()
     return SearchResult(hits=[hit for _, hit in sorted(hits, key=lambda pair: pair[0])], total=total,
-                        facets={name: sorted_facet(counts) for name, counts in facets.items()}, did_you_mean=None)
+                        facets={name: sorted_facet(counts[name]) for name in FACETS}, did_you_mean=None)
 
 
 def known(conn: sa.Connection, word: str) -> bool:

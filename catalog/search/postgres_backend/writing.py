@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -14,37 +15,43 @@ from sqlalchemy.exc import DBAPIError
 from catalog.search.analysis import search_text, surface_words
 from catalog.search.backend import SearchUnavailable
 from catalog.search.documents import SearchDocument, completion_entries, document_texts
+from catalog.search.models import NO_LIMIT
 
 # Advisory lock of the search index writer, one per schema: the index tables live in the schema, and several
 # schemas (one per test worker, or per deployment) share one database.
 WRITER_LOCK_KEY = 0x5EA2C4
 BATCH = 1000
 
-UPSERT = sa.text("""
+UPSERT_DOCUMENT = sa.text("""
 INSERT INTO search_documents (product_id, category_slug, region, certification_kinds, cooperative_id, price_min,
-    in_stock, created_at, sellable_until, names, descriptions, name_text, meta_text, body_text, search_vector,
-    vocabulary, completions, fingerprint)
+    in_stock, created_at, sellable_until, name_text, search_vector, fingerprint)
 VALUES (:product_id, :category_slug, :region, :certification_kinds, :cooperative_id, :price_min, :in_stock,
-    :created_at, :sellable_until, CAST(:names AS jsonb), CAST(:descriptions AS jsonb), :name_text, :meta_text,
-    :body_text,
+    :created_at, :sellable_until, :name_text,
     setweight(to_tsvector('simple', :name_text), 'A') || setweight(to_tsvector('simple', :meta_text), 'B')
         || setweight(to_tsvector('simple', :body_text), 'C'),
-    CAST(:vocabulary AS jsonb), CAST(:completions AS jsonb), :fingerprint)
+    :fingerprint)
 ON CONFLICT (product_id) DO UPDATE SET category_slug = excluded.category_slug, region = excluded.region,
     certification_kinds = excluded.certification_kinds, cooperative_id = excluded.cooperative_id,
     price_min = excluded.price_min, in_stock = excluded.in_stock, created_at = excluded.created_at,
-    sellable_until = excluded.sellable_until, names = excluded.names, descriptions = excluded.descriptions,
-    name_text = excluded.name_text, meta_text = excluded.meta_text, body_text = excluded.body_text,
-    search_vector = excluded.search_vector, vocabulary = excluded.vocabulary,
-    completions = excluded.completions, fingerprint = excluded.fingerprint
+    sellable_until = excluded.sellable_until, name_text = excluded.name_text,
+    search_vector = excluded.search_vector, fingerprint = excluded.fingerprint
+""")
+UPSERT_TEXTS = sa.text("""
+INSERT INTO search_document_texts (product_id, names, descriptions, meta_text, body_text, vocabulary, completions)
+VALUES (:product_id, CAST(:names AS jsonb), CAST(:descriptions AS jsonb), :meta_text, :body_text,
+    CAST(:vocabulary AS jsonb), CAST(:completions AS jsonb))
+ON CONFLICT (product_id) DO UPDATE SET names = excluded.names, descriptions = excluded.descriptions,
+    meta_text = excluded.meta_text, body_text = excluded.body_text, vocabulary = excluded.vocabulary,
+    completions = excluded.completions
 """)
 _ADD_TERMS = sa.text("""
 INSERT INTO search_terms (word, surface, doc_count) VALUES (:word, :surface, :n)
 ON CONFLICT (word, surface) DO UPDATE SET doc_count = search_terms.doc_count + excluded.doc_count
 """)
 _ADD_COMPLETIONS = sa.text("""
-INSERT INTO search_completions (key, display, whole, doc_count) VALUES (:key, :display, :whole, :n)
-ON CONFLICT (key, display) DO UPDATE SET doc_count = search_completions.doc_count + excluded.doc_count
+INSERT INTO search_completions (key, display, sellable_until, whole, doc_count)
+VALUES (:key, :display, :sellable_until, :whole, :n)
+ON CONFLICT (key, display, sellable_until) DO UPDATE SET doc_count = search_completions.doc_count + excluded.doc_count
 """)
 
 
@@ -53,7 +60,7 @@ def _json(value: Any) -> str:
 
 
 def document_row(doc: SearchDocument) -> dict[str, Any]:
-    """The parameters of UPSERT for one document."""
+    """The parameters of UPSERT_DOCUMENT and UPSERT_TEXTS for one document."""
     texts = document_texts(doc)
     return {
         "product_id": doc.product_id,
@@ -76,6 +83,11 @@ def document_row(doc: SearchDocument) -> dict[str, Any]:
     }
 
 
+def write_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    conn.execute(UPSERT_DOCUMENT, rows)
+    conn.execute(UPSERT_TEXTS, rows)
+
+
 def batches(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -83,22 +95,32 @@ def batches(items: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
 
 
 class Counts:
-    """Net change of vocabulary and completion reference counts over one write transaction."""
+    """Net change of vocabulary and completion reference counts over one write transaction.
+
+    Completions are counted by the last day their documents are sellable, so suggest keeps only those a
+    product still sellable today holds, reading nothing but `search_completions`.
+    """
 
     def __init__(self) -> None:
         self.terms: Counter[tuple[str, str]] = Counter()
-        self.completions: Counter[tuple[str, str, bool]] = Counter()
+        self.completions: Counter[tuple[str, str, date, bool]] = Counter()
 
-    def add(self, vocabulary: Iterable[Any], completions: Iterable[Any], sign: int) -> None:
+    def add(self, vocabulary: Iterable[Any], completions: Iterable[Any], sellable_until: date | None,
+            sign: int) -> None:
+        until = sellable_until or NO_LIMIT
         for word, surface in vocabulary:
             self.terms[(word, surface)] += sign
         for key, display, whole in completions:
-            self.completions[(key, display, bool(whole))] += sign
+            self.completions[(key, display, until, bool(whole))] += sign
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        """Count what a new document row (document_row) contributes."""
+        self.add(json.loads(row["vocabulary"]), json.loads(row["completions"]), row["sellable_until"], +1)
 
     def apply(self, conn: sa.Connection) -> None:
         terms = [{"word": w, "surface": s, "n": n} for (w, s), n in sorted(self.terms.items()) if n]
-        completions = [{"key": k, "display": d, "whole": wh, "n": n}
-                       for (k, d, wh), n in sorted(self.completions.items()) if n]
+        completions = [{"key": k, "display": d, "sellable_until": until, "whole": wh, "n": n}
+                       for (k, d, until, wh), n in sorted(self.completions.items()) if n]
         for batch in batches(terms, 5000):
             conn.execute(_ADD_TERMS, batch)
         for batch in batches(completions, 5000):
@@ -108,15 +130,16 @@ class Counts:
                          {"words": sorted({w for (w, _), n in self.terms.items() if n < 0})})
         if any(n < 0 for n in self.completions.values()):
             conn.execute(sa.text("DELETE FROM search_completions WHERE doc_count <= 0 AND key = ANY(:keys)"),
-                         {"keys": sorted({k for (k, _, _), n in self.completions.items() if n < 0})})
+                         {"keys": sorted({k for (k, _, _, _), n in self.completions.items() if n < 0})})
 
 
 def forget(conn: sa.Connection, ids: list[int], counts: Counts) -> None:
     """Take back what the current rows of `ids` contributed to the vocabulary and completions."""
     rows = conn.execute(sa.text(
-        "SELECT vocabulary, completions FROM search_documents WHERE product_id = ANY(:ids)"), {"ids": ids})
-    for vocabulary, completions in rows:
-        counts.add(vocabulary, completions, -1)
+        "SELECT t.vocabulary, t.completions, d.sellable_until FROM search_document_texts t "
+        "JOIN search_documents d ON d.product_id = t.product_id WHERE t.product_id = ANY(:ids)"), {"ids": ids})
+    for vocabulary, completions, sellable_until in rows:
+        counts.add(vocabulary, completions, sellable_until, -1)
 
 
 def upsert(conn: sa.Connection, latest: dict[int, SearchDocument]) -> None:
@@ -124,9 +147,9 @@ def upsert(conn: sa.Connection, latest: dict[int, SearchDocument]) -> None:
     forget(conn, sorted(latest), counts)
     for batch in batches(latest[pid] for pid in sorted(latest)):
         rows = [document_row(doc) for doc in batch]
-        conn.execute(UPSERT, rows)
+        write_rows(conn, rows)
         for row in rows:
-            counts.add(json.loads(row["vocabulary"]), json.loads(row["completions"]), +1)
+            counts.add_row(row)
     counts.apply(conn)
 
 

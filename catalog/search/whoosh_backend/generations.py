@@ -32,11 +32,12 @@ from whoosh.index import LockError
 
 from catalog.search.backend import SearchUnavailable
 from catalog.search.documents import SearchDocument
-from catalog.search.whoosh_backend.internals import LOCK_DELAY, HeldLock
+from catalog.search.whoosh_backend.internals import LOCK_DELAY, HeldLock, bulk_codec
 from catalog.search.whoosh_backend.schema import document_fields, make_schema
 
 LOCK_TIMEOUT = 30.0
-SWITCH_LOCK_TIMEOUT = 300.0  # a rebuild waits longer: giving up would throw the built generation away
+SWITCH_LOCK_TIMEOUT = 300.0
+LIMIT_MB = 256  # postings a rebuild's writer (each of them) sorts in memory before spilling a run to disk  # a rebuild waits longer: giving up would throw the built generation away
 _GEN_RE = re.compile(r"^gen-(\d+)$")
 
 
@@ -158,7 +159,9 @@ class Generations:
         ix = self._create(generation)
         # Several processes analyse and write a segment each, kept as they are (merging them would cost as much
         # as the build): the calling process is left to read the database and prepare the documents.
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=128) if procs > 1 else ix.writer(limitmb=256)
+        codec = bulk_codec()
+        writer = (ix.writer(procs=procs, multisegment=True, limitmb=LIMIT_MB, codec=codec) if procs > 1
+                  else ix.writer(limitmb=LIMIT_MB, codec=codec))
         done = 0
         try:
             for doc in docs:

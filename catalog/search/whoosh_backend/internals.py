@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import index
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.index import LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
@@ -37,6 +37,18 @@ def posting_ids(matcher: Any) -> list[int]:
         ids.extend(matcher._ids[matcher._i:])
         matcher._next_block()
     return ids
+
+
+def bulk_codec() -> W3Codec:
+    """Whoosh's default codec without per-block field-length statistics, for a rebuild.
+
+    With `length_stats` on, flushing a segment looks up the field length of every posting through the lengths
+    column file (a seek and a read per posting, ~15% of a rebuild). The statistics only serve BM25's block
+    quality bounds, and search here never scores with Whoosh.
+    """
+    codec = W3Codec()
+    codec.length_stats = False
+    return codec
 
 
 def segment_key(leaf: IndexReader) -> str | None:

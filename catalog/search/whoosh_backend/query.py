@@ -59,9 +59,13 @@ def _candidates(snap: Snapshot, word: str, limit: int) -> list[tuple[str, int]]:
 
 
 def _display(snap: Snapshot, word: str) -> str:
-    shown = Counter({term.decode(): snap.reader.doc_frequency("vocab", term)
-                     for term in snap.reader.expand_prefix("vocab", f"{word}{SEP}")})
-    return shown.most_common(1)[0][0].split(SEP, 1)[1] if shown else word
+    """The display form most documents write `word` in (`vocab` holds only forms differing from the word)."""
+    shown = {term.decode().split(SEP, 1)[1]: snap.reader.doc_frequency("vocab", term)
+             for term in snap.reader.expand_prefix("vocab", f"{word}{SEP}")}
+    plain = snap.reader.doc_frequency("words", word) - sum(shown.values())
+    if plain > 0:
+        shown[word] = plain
+    return min(shown.items(), key=lambda form: (-form[1], form[0]))[0] if shown else word
 
 
 def _search(snap: Snapshot, query: SearchQuery) -> SearchResult:
@@ -124,15 +128,15 @@ def _filter(snap: Snapshot, query: SearchQuery, matched: set[int] | None) -> set
 
 
 def _facets(snap: Snapshot, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
-    certs: Counter[str] = Counter()
-    for kinds, n in Counter(map(snap.cert.__getitem__, matched)).items():
+    counts: dict[str, Counter[str]] = {"category": Counter(), "region": Counter(), "certification": Counter()}
+    groups = snap.facet_groups
+    for code, n in Counter(map(snap.facet_code.__getitem__, matched)).items():
+        category, region, kinds = groups[code]
+        counts["category"][category] += n
+        counts["region"][region] += n
         for kind in kinds:
-            certs[kind] += n
-    return {
-        "category": sorted_facet(Counter(map(snap.category.__getitem__, matched))),
-        "region": sorted_facet(Counter(map(snap.region.__getitem__, matched))),
-        "certification": sorted_facet(certs),
-    }
+            counts["certification"][kind] += n
+    return {name: sorted_facet(counter) for name, counter in counts.items()}
 
 
 def _page(snap: Snapshot, query: SearchQuery, matched: set[int],

@@ -2,21 +2,23 @@
 one search document is written as."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from whoosh import columns, fields
-from whoosh.analysis import RegexTokenizer, Token, Tokenizer
+from whoosh import columns, fields, formats
+from whoosh.analysis import Token, Tokenizer
 
 from catalog.search.analysis import (
     STOPWORDS,
     TOKEN_RE,
+    completion_keys,
     fold_token,
+    index_terms,
     normalize,
     stem,
     surface_words,
 )
-from catalog.search.documents import SearchDocument, completion_entries, document_texts
+from catalog.search.documents import SearchDocument, document_texts
 
 NO_LIMIT_DAY = 10_000_000  # the `sellable` ordinal of a document no date limits
 SEP = "\x1f"  # joins a normalised key to its display form inside one term
@@ -69,17 +71,81 @@ class WordTokenizer(SearchTokenizer):
                 yield token
 
 
+def spelling_words(value: str) -> set[str]:
+    """The words `WordTokenizer` yields: normalised, unstemmed, neither one letter nor a number."""
+    return {word for word in normalize(value).split() if len(word) > 1 and not word.isdigit()}
+
+
+def display_forms(text: str) -> list[str]:
+    """`vocab` terms: word SEP display form, only for forms differing from the word (the plain form's count is
+    the rest of the word's documents in `words`)."""
+    return [f"{word}{SEP}{shown}" for word, shown in surface_words(text).items() if shown != word and " " not in shown]
+
+
+def _completions(lines: str, *, whole: bool) -> list[str]:
+    out = []
+    for display in lines.split("\n"):
+        key, tails = completion_keys(display)
+        if key:
+            out.extend([f"{key}{SEP}{display}"] if whole else [f"{tail}{SEP}{display}" for tail in tails])
+    return out
+
+
+def whole_completions(lines: str) -> list[str]:
+    """`ac_full` terms of newline-separated names: normalised whole name SEP name."""
+    return _completions(lines, whole=True)
+
+
+def tail_completions(lines: str) -> list[str]:
+    """`ac_part` terms: each normalised tail from a later word SEP name."""
+    return _completions(lines, whole=False)
+
+
+class TermsTokenizer(Tokenizer):
+    """Whoosh tokenizer yielding the terms a function gives for a value."""
+
+    def __init__(self, terms: Callable[[str], Iterable[str]]) -> None:
+        self.terms = terms
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.terms is self.terms
+
+    def __hash__(self) -> int:
+        return hash(self.terms)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: object) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for term in self.terms(value):
+            token.text, token.boost, token.stopped = term, 1.0, False
+            yield token
+
+
+class TermSet(fields.TEXT):
+    """A field whose postings only say which documents hold a term, computed from its value by `terms`.
+
+    Search collects document sets from the postings and never scores, so neither frequencies nor weights are
+    written; indexing calls `terms` once per value instead of building a Token object per word. The analysis
+    runs where Whoosh indexes the field, in the rebuild's writer processes.
+    """
+
+    def __init__(self, terms: Callable[[str], Iterable[str]], analyzer: Tokenizer | None = None) -> None:
+        super().__init__(analyzer=analyzer or TermsTokenizer(terms), phrase=False)
+        self.format = formats.Existence()
+        self.terms = terms
+        # Flushing a segment looks up each posting's field length; without a length column Whoosh stats the
+        # column file once per posting, so every indexed field gets one.
+        self.scorable = True
+
+    def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
+        return ((term.encode(), 1, 1.0, b"") for term in set(self.terms(value)))
+
+
 def _scored(field: fields.FieldType) -> fields.FieldType:
-    # Flushing a segment looks up each posting's field length; without a length column Whoosh stats the
-    # column file once per posting (a third of the build time), so every indexed field gets one.
+    # See TermSet: an indexed field without a length column costs a stat per posting.
     field.scorable = True
     return field
-
-
-def _line_keyword() -> fields.FieldType:
-    field = fields.KEYWORD()
-    field.analyzer = RegexTokenizer(r"[^\n]+")
-    return _scored(field)
 
 
 def _number() -> fields.COLUMN:
@@ -91,13 +157,13 @@ def make_schema() -> fields.Schema:
     return fields.Schema(
         pid=_scored(fields.ID(unique=True, stored=True)),
         pidn=_number(),
-        name=fields.TEXT(analyzer=SearchTokenizer(), phrase=False),
-        meta=fields.TEXT(analyzer=SearchTokenizer(), phrase=False),
-        description=fields.TEXT(analyzer=SearchTokenizer(), phrase=False),
-        words=fields.TEXT(analyzer=WordTokenizer(), phrase=False),
-        vocab=_scored(fields.KEYWORD()),
-        ac_full=_line_keyword(),
-        ac_part=_line_keyword(),
+        name=TermSet(index_terms, SearchTokenizer()),
+        meta=TermSet(index_terms, SearchTokenizer()),
+        description=TermSet(index_terms, SearchTokenizer()),
+        words=TermSet(spelling_words, WordTokenizer()),
+        vocab=TermSet(display_forms),
+        ac_full=TermSet(whole_completions),
+        ac_part=TermSet(tail_completions),
         category=_scored(fields.ID()),
         region=_scored(fields.ID()),
         cert=_scored(fields.KEYWORD()),
@@ -112,9 +178,9 @@ def make_schema() -> fields.Schema:
 
 
 def document_fields(doc: SearchDocument) -> dict[str, Any]:
-    """The field values one search document is written as."""
+    """The field values one search document is written as (the text fields' terms are computed by the fields)."""
     texts = document_texts(doc)
-    completions = completion_entries(doc)
+    completion_names = "\n".join(dict.fromkeys([*doc.names.values(), *doc.category_names.values()]))
     return {
         "pid": str(doc.product_id),
         "pidn": doc.product_id,
@@ -122,10 +188,9 @@ def document_fields(doc: SearchDocument) -> dict[str, Any]:
         "meta": texts.meta,
         "description": texts.description,
         "words": texts.everything,
-        "vocab": " ".join(f"{word}{SEP}{shown}" for word, shown in surface_words(texts.everything).items()
-                          if " " not in shown),
-        "ac_full": "\n".join(f"{key}{SEP}{display}" for key, display, whole in completions if whole),
-        "ac_part": "\n".join(f"{key}{SEP}{display}" for key, display, whole in completions if not whole),
+        "vocab": texts.everything,
+        "ac_full": completion_names,
+        "ac_part": completion_names,
         "category": doc.category_slug,
         "region": doc.region,
         "cert": " ".join(doc.certification_kinds),

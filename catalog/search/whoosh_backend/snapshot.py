@@ -126,6 +126,11 @@ class Snapshot:
         self.coop: list[str] = joined("coop")
         self.stock = bytearray().join(part.stock for part in parts)
         self.fingerprint: list[bytes] = joined("fingerprint")
+        # Facets count one small code per document: its (category, region, certification kinds) combination.
+        codes: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        self.facet_code: list[int] = [codes.setdefault(group, len(codes))
+                                      for group in zip(self.category, self.region, self.cert)]
+        self.facet_groups: list[tuple[str, str, tuple[str, ...]]] = list(codes)
         self._live: frozenset[int] | None = None
         self._expired: tuple[int, frozenset[int]] | None = None
         self._keys: dict[str, list[int]] = {}
