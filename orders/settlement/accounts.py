@@ -6,6 +6,7 @@ cooperatives and members are negative.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ def member_payable(member_id: int) -> str:
     return f"member:{member_id}:payable"
 
 
+@lru_cache(maxsize=65_536)  # a run checks the same few thousand accounts on every parcel
 def is_account(name: str) -> bool:
     return ACCOUNT_PATTERN.fullmatch(name) is not None
 
