@@ -13,8 +13,8 @@ cash collection. Refunds go through the refund service: some before settlement, 
 measured run deducts them). Parcel invoices are not seeded (settlement does not read them); the provider's side
 of card refunds is not called (a pending refund counts at settlement like a confirmed one).
 
-The run itself happens in a fresh process that only loads the app and settles, so its peak resident memory
-(`ru_maxrss`) is the run's, beside what the loaded app alone takes. SQL statements are counted there with a
+The run itself happens in a fresh process that only loads the app and settles; its peak resident memory is
+measured from the start of the run (Linux `clear_refs` resets VmHWM), beside what the loaded app takes. SQL statements are counted there with a
 `before_cursor_execute` listener. Then every journal entry must balance (the `ledger check` query), every
 settled parcel must reconcile (members + reserve + commission + fees + refunds = captured, its members' shares
 adding up), the buyer-payments and refunds accounts must be back to zero once every parcel is settled, and each
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -295,6 +294,12 @@ def seed(url: str, parcels: int, args) -> dict:
             "refunds_before": before, "eligible": eligible, "up_to": data.today.isoformat()}
 
 
+def _status_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (VmRSS: resident now; VmHWM: its peak)."""
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(field))
+    return int(line.split()[1])
+
+
 def settle_in_this_process(url: str, up_to: str) -> None:
     """The measured run: a process that loads the app and settles, nothing else; prints its figures as JSON."""
     app = create_app({"DATABASE_URL": url, "INVOICES_RENDER_ON_ISSUE": 0,
@@ -313,11 +318,12 @@ def settle_in_this_process(url: str, up_to: str) -> None:
     psycopg.Cursor.copy = counted_copy
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
-        loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: the peak resident size restarts from now
+        loaded = _status_kib("VmRSS")
         began = time.perf_counter()
         run_id = runs.run_settlement(date.fromisoformat(up_to), actor_id=None)
         wall = time.perf_counter() - began
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _status_kib("VmHWM")
     print(json.dumps({"run_id": run_id, "wall": wall, "statements": statements[0], "loaded_kib": loaded,
                       "peak_kib": peak}))
 
@@ -396,7 +402,7 @@ def main() -> None:
         print(json.dumps(result, default=int), file=sys.stderr, flush=True)
     print(f"\nOne settlement run on PostgreSQL, {args.cooperatives} cooperatives, {args.members} members, "
           f"batches of {runs.BATCH_SIZE} parcels (target: 100,000 parcels in ≤ 60 s)\n")
-    print("| parcels settled | wall s | parcels/s | SQL statements | per parcel | peak RSS MB (app loaded) "
+    print("| parcels settled | wall s | parcels/s | SQL statements (COPY included) | per parcel | peak RSS MB (before the run) "
           "| entries unbalanced | parcels not reconciling | payouts = payable | payees ≠ ledger "
           "| buyer payments / refunds left | deductions MAD | bases |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -85,6 +85,11 @@ def payment_lines(captured: int, *, provider_fee: int = 0) -> list[Line]:
         + ([debit(PAYMENT_FEES, provider_fee)] if provider_fee else []) + [credit(BUYER_PAYMENTS, captured)]
 
 
+def provider_fee_lines(fee: int) -> list[Line]:
+    """The provider's fee on a capture already posted in full: `payment_lines` with the fee, less the capture."""
+    return [debit(PAYMENT_FEES, fee), credit(BANK, fee)]
+
+
 def refund_lines(amount: int) -> list[Line]:
     """A refund paid back to the buyer; its parcel's settlement (or a deduction after it) clears `refunds`."""
     return [debit(REFUNDS, amount), credit(BANK, amount)]

@@ -119,7 +119,8 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[i
     order_ids = sorted(set(db.session.scalars(select(CoopOrder.order_id).where(CoopOrder.id.in_(ids)))))
     db.session.execute(select(Order.id).where(Order.id.in_(order_ids)).order_by(Order.id).with_for_update())
     orders = {row.id: row for row in db.session.execute(
-        select(Order.id, Order.number, Order.currency, Order.exchange_rate, Payment.method, Payment.amount_captured)
+        select(Order.id, Order.number, Order.currency, Order.exchange_rate, Payment.method, Payment.amount_captured,
+               Payment.provider_fee_mad)
         .join(Payment, Payment.order_id == Order.id).where(Order.id.in_(order_ids)))}
     parcels_of_order: dict[int, list] = defaultdict(list)
     for row in db.session.execute(select(CoopOrder.id, CoopOrder.order_id, CoopOrder.cooperative_id,
@@ -178,18 +179,21 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[i
 
 def _parcel_money(order, parcel, order_parcels, refunded: tuple[int, int]) -> ParcelMoney:
     """What the parcel brought in, in MAD: its part of the card payment, or the cash collected at its door."""
+    known_fee = None
     if order.method == PaymentMethod.CASH_ON_DELIVERY:
         captured = to_mad(order.currency, order.exchange_rate, parcel.cash_collected or 0)
     else:
-        shares = card_parcel_shares(to_mad(order.currency, order.exchange_rate, order.amount_captured),
-                                    [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels])
-        captured = shares[parcel.id]
+        dues = [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels]
+        captured = card_parcel_shares(to_mad(order.currency, order.exchange_rate, order.amount_captured),
+                                      dues)[parcel.id]
+        if order.provider_fee_mad is not None:  # the provider's own fee, divided like the payment
+            known_fee = card_parcel_shares(order.provider_fee_mad, dues)[parcel.id]
     due = (parcel.items_amount, parcel.shipping_amount)
     goods = allocate(captured, list(due))[0] if captured and any(due) else captured
     refunded_goods = min(refunded[0], goods)
     refunded_shipping = min(refunded[1] + refunded[0] - refunded_goods, captured - goods)
     return ParcelMoney(captured=captured, goods=goods, refunded_goods=refunded_goods,
-                       refunded_shipping=refunded_shipping, payment_method=order.method)
+                       refunded_shipping=refunded_shipping, payment_method=order.method, known_fee=known_fee)
 
 
 def _close(run: SettlementRun, totals: _Totals) -> None:
