@@ -374,8 +374,10 @@ def measure(base_url: str, parcels: int, args) -> dict:
     schema, url = postgres_schema(base_url)
     try:
         seeded = seed(url, parcels, args)
-        child = subprocess.run([sys.executable, __file__, "--settle", url, seeded["up_to"]], check=True,
+        child = subprocess.run([sys.executable, __file__, "--settle", url, seeded["up_to"]],
                                capture_output=True, text=True, cwd=ROOT)
+        if child.returncode:
+            raise RuntimeError(f"the run failed:\n{child.stderr}")
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         return {"size": parcels, **seeded, **figures, **reconcile(url, figures["run_id"])}
     finally:
