@@ -7,15 +7,16 @@ one run by the service `POST /admin/settlements` and `flask settlement run` call
 Each size gets a schema of its own, dropped at the end. The seed is bulk-inserted with Core `insert()` (it is not
 what is measured) and holds the rows checkout, payment and delivery leave: cooperatives with each distribution
 policy (contribution, equal, shares) and members who joined, left or hold no capital share; products whose lots
-several members produced; orders of 1–3 parcels in MAD, EUR and XOF paid by card (with the provider's fee known
-for some payments, from its balance transaction) or cash on delivery; the ledger entries of each capture and
-cash collection. Refunds go through the refund service: some before settlement, some after an earlier run (the
-measured run deducts them). Parcel invoices are not seeded (settlement does not read them); the provider's side
-of card refunds is not called (a pending refund counts at settlement like a confirmed one).
+several members produced; orders of 1–3 parcels in MAD, EUR and XOF paid by card (half of them with the
+provider's fee known, as its balance transaction gives it, the others settled with the fee model) or cash on
+delivery; the ledger entries of each capture and cash collection. Refunds go through the refund service: some
+before settlement, some after an earlier run (the measured run deducts them). Parcel invoices are not seeded
+(settlement does not read them); the provider's side of card refunds is not called (a pending refund counts at
+settlement like a confirmed one).
 
 The run itself happens in a fresh process that only loads the app and settles; its peak resident memory is
-measured from the start of the run (Linux `clear_refs` resets VmHWM), beside what the loaded app takes. SQL statements are counted there with a
-`before_cursor_execute` listener. Then every journal entry must balance (the `ledger check` query), every
+measured from the start of the run (Linux `clear_refs` resets VmHWM), beside what the loaded app takes. SQL
+statements are counted there with a `before_cursor_execute` listener, and each COPY besides. Then every journal entry must balance (the `ledger check` query), every
 settled parcel must reconcile (members + reserve + commission + fees + refunds = captured, its members' shares
 adding up), the buyer-payments and refunds accounts must be back to zero once every parcel is settled, and each
 payee's ledger balance must equal its pending payouts. Prints a Markdown table.
@@ -234,11 +235,15 @@ class Seed:
         rows["payments"].append({
             "id": payment_id, "order_id": order_id, "method": method, "provider": "stripe" if card else None,
             "status": "captured", "currency": currency, "amount_due": total, "amount_captured": total,
-            "payment_intent_id": f"pi_bench{order_id:016d}" if card else None, "updated_at": delivered})
+            "payment_intent_id": f"pi_bench{order_id:016d}" if card else None, "provider_fee_mad": None,
+            "updated_at": delivered})
         number = f"SC-{order_id:07d}"
         if card:
+            captured = to_mad(currency, rate, total)
+            fee = captured * 25 // 1000 + 250 if rng.random() < 0.5 else None  # the provider's, when it said
+            rows["payments"][-1]["provider_fee_mad"] = fee
             self._entry(rows, f"payment:{payment_id}", f"Order {number} paid by card", placed,
-                        payment_lines(to_mad(currency, rate, total)))
+                        payment_lines(captured, provider_fee=fee or 0))
         else:
             for parcel_id, cash in own_parcels:
                 self._entry(rows, f"cash:{parcel_id}", f"Order {number} parcel {parcel_id} cash collected",
