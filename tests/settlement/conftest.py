@@ -13,12 +13,7 @@ import pytest
 from marketplace import clock
 from tests.cooperatives.conftest import coop_factory  # noqa: F401  (the fixture, re-exported)
 from tests.orders.conftest import API, market, shop  # noqa: F401  (fixtures, re-exported)
-from tests.orders.stripe_server import (  # noqa: F401  (fixtures, found by pytest in this namespace)
-    _localstripe_thread,
-    localstripe,
-    post_event,
-    stripe_event,
-)
+from tests.orders.stripe_server import post_event, stripe_event
 
 RIB_BANK = "0117800000"  # bank and city codes; a member's RIB adds 12 digits and the key
 
