@@ -24,6 +24,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "PLATFORM_COMMISSION_BPS": ("500", "default platform commission in basis points"),
     "PAYMENT_FEE_BPS": ("290", "card payment fee assumed at settlement when the provider's fee is unknown, in basis points"),
     "PAYMENT_FEE_FIXED": ("300", "plus this fixed amount per card payment, in MAD minor units"),
+    "PAYMENT_FEE_FROM_PROVIDER": ("1", "`1`: after a card capture, ask Stripe for the charge's balance transaction and settle with its fee"),
     "PLATFORM_VAT_BPS": ("2000", "VAT on the platform's commission, in basis points (included in the commission)"),
     "PLATFORM_LEGAL_NAME": ("Souk Coop SARL", "the platform's legal name on its commission invoices"),
     "PLATFORM_ICE": ("001561191000066", "the platform's ICE on its commission invoices"),
@@ -76,7 +77,7 @@ _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RE
              "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE",
              "LOW_STOCK_THRESHOLD", "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_RETRY_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT",
              "CACHE_DEFAULT_TIMEOUT", "RESPONSE_CACHE_SECONDS", "HTTP_MAX_AGE"}
-_FLAGS = {"JOBS_IMMEDIATE", "MAIL_USE_TLS", "MAIL_USE_SSL"}
+_FLAGS = {"JOBS_IMMEDIATE", "PAYMENT_FEE_FROM_PROVIDER", "MAIL_USE_TLS", "MAIL_USE_SSL"}
 
 
 class ConfigurationError(RuntimeError):

@@ -83,6 +83,8 @@ def allocate(amount: int, weights: Sequence[int | Fraction | Decimal]) -> list[i
     """
     if type(amount) is not int:
         raise TypeError("allocate splits integer minor units")
+    if all(type(w) is int for w in weights):
+        return _allocate_ints(amount, weights)
     shares = [Fraction(w) for w in weights]
     if not shares:
         raise ValueError("allocate needs at least one weight")
@@ -108,3 +110,23 @@ def convert(money: Money, currency: str, rates: Mapping[str, Decimal]) -> Money:
     value = money.to_decimal() / rate_from * rate_to
     minor = value.scaleb(DECIMALS[currency]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return Money(int(minor), currency)
+
+
+def _allocate_ints(amount: int, weights: Sequence[int]) -> list[int]:
+    """`allocate` for integer weights in integer arithmetic (the common case, and much faster than fractions):
+    each exact share is `whole * w / total`, so floors and remainders compare as `divmod(whole * w, total)`."""
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    total = sum(weights)
+    if total == 0:
+        raise ValueError("weights must not all be zero")
+    sign, whole = (-1, -amount) if amount < 0 else (1, amount)
+    splits = [divmod(whole * w, total) for w in weights]
+    parts = [floor for floor, _ in splits]
+    left = whole - sum(parts)
+    if left:
+        for i in sorted(range(len(parts)), key=lambda i: (-splits[i][1], i))[:left]:
+            parts[i] += 1
+    return [sign * p for p in parts] if sign < 0 else parts

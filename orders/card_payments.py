@@ -3,16 +3,24 @@ the order becomes when they fail. Stripe idempotency keys derive from the order 
 own code never creates a second PaymentIntent or refund."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from decimal import Decimal
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import exists, select
 
+from marketplace.errors import AppError
+from marketplace.exchange_rates import current_rates
 from marketplace.extensions import db
-from marketplace.money import Money
-from marketplace.transaction import unit_of_work
-from orders import services
-from orders.models import Cart, CartItem, Order, OrderStatus, ParcelStatus, Payment, PaymentStatus, Refund
+from marketplace.money import BASE_CURRENCY, Money, convert
+from marketplace.transaction import after_commit, unit_of_work
+from orders import events, services
+from orders.models import Cart, CartItem, CoopOrder, Order, OrderStatus, ParcelStatus, Payment, PaymentStatus, Refund
 from orders.payments import stripe_gateway
+from orders.settlement.run_models import SettledParcel
+
+log = logging.getLogger(__name__)
 
 
 def intent_key(order: Order) -> str:
@@ -79,3 +87,60 @@ def send_refund(refund_id: int) -> None:
                                           idempotency_key=f"refund-{refund.id}")
     with unit_of_work():
         db.session.get(Refund, refund_id).provider_refund_id = result.id
+
+
+def fee_in_mad(order: Order, fee: Money) -> int | None:
+    """The provider's fee in MAD minor units: converted with the order's own rate when it is in the order's
+    currency, with the day's rate for another currency; None when no rate is known for it."""
+    if fee.currency == BASE_CURRENCY:
+        return fee.amount
+    if fee.currency == order.currency:
+        rate = Decimal(order.exchange_rate)
+    else:
+        rate = current_rates().get(fee.currency)
+        if rate is None:
+            return None
+    return convert(fee, BASE_CURRENCY, {fee.currency: rate}).amount
+
+
+def charge_id_of(intent: dict) -> str | None:
+    charge = intent.get("latest_charge")
+    charge = charge.get("id") if isinstance(charge, dict) else charge
+    return charge if isinstance(charge, str) and charge else None
+
+
+def record_capture_fee(payment: Payment, intent: dict) -> None:
+    """At capture (in the webhook's unit of work): the fee from the charge's balance transaction when the event
+    carries it expanded; otherwise, after the commit, ask the provider for it (PAYMENT_FEE_FROM_PROVIDER)."""
+    charge = intent.get("latest_charge")
+    fee = stripe_gateway.balance_transaction_fee(charge.get("balance_transaction")) \
+        if isinstance(charge, dict) else None
+    if fee is not None:
+        payment.provider_fee_mad = fee_in_mad(payment.order, fee)
+    charge_id = charge_id_of(intent)
+    if payment.provider_fee_mad is None and charge_id and current_app.config["PAYMENT_FEE_FROM_PROVIDER"]:
+        after_commit(fetch_provider_fee, payment.id, charge_id,
+                     on_failure=lambda error: log.warning("no fee for charge %s: %s", charge_id, error))
+
+
+def fetch_provider_fee(payment_id: int, charge_id: str) -> None:
+    """Ask the provider for the fee of the payment's charge and keep it, unless it is already known or a parcel
+    of the order was settled meanwhile (with the fee model); the ledger follows (`provider_fee_known`)."""
+    try:
+        fee = stripe_gateway.charge_fee(charge_id)
+    except AppError as error:
+        log.warning("the fee of charge %s is unknown: %s", charge_id, error)
+        return
+    if fee is None:
+        return
+    with unit_of_work():
+        order_id = db.session.scalar(select(Payment.order_id).where(Payment.id == payment_id))
+        order = services.lock_order(order_id)
+        payment = order.payment
+        settled = db.session.scalar(select(exists().where(SettledParcel.coop_order_id == CoopOrder.id,
+                                                          CoopOrder.order_id == order.id)))
+        if payment.provider_fee_mad is not None or settled:
+            return
+        payment.provider_fee_mad = fee_in_mad(order, fee)
+        if payment.provider_fee_mad is not None:
+            events.provider_fee_known.send(payment)

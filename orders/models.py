@@ -280,6 +280,9 @@ class Payment(db.Model):
     amount_captured: Mapped[int] = mapped_column(Integer, default=0)
     amount_refunded: Mapped[int] = mapped_column(Integer, default=0)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # the fee the provider kept on the capture, in MAD minor units, from its balance transaction (None: unknown,
+    # settlement then assumes the configured fee model)
+    provider_fee_mad: Mapped[int | None] = mapped_column(Integer)
     client_secret: Mapped[str | None] = mapped_column(String(255))
     last_error: Mapped[str | None] = mapped_column(Text)
     # something an admin must look at (an amount or currency mismatch, a payment after the stock was gone)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from catalog.errors import OutOfStock
 from marketplace.extensions import db
-from orders import events, refunds, services
+from orders import card_payments, events, refunds, services
 from orders.models import Order, OrderStatus, ParcelStatus, Payment, PaymentStatus, Refund
 from orders.payments.webhooks import on_stripe_event
 
@@ -55,6 +55,7 @@ def payment_succeeded(intent: dict) -> None:
                        f"the order asked {payment.amount_due} {order.currency}")
         return
     payment.amount_captured = amount
+    card_payments.record_capture_fee(payment, intent)
     services.move_payment(payment, PaymentStatus.CAPTURED, actor_id=None, reason="payment_intent.succeeded")
     events.payment_captured.send(payment)
     if order.status == OrderStatus.PENDING_PAYMENT:

@@ -16,6 +16,10 @@ from marketplace.auth import services as accounts
 from marketplace.auth.models import Role
 from marketplace.extensions import cache, db
 
+# Stripe offline for every directory (localstripe, signed events): one registration, so one localstripe server
+# a session (its aiohttp app is a module-level singleton and cannot be served twice)
+pytest_plugins = ["tests.orders.stripe_server"]
+
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 

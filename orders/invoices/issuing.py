@@ -28,7 +28,7 @@ from marketplace.transaction import unit_of_work
 from orders import services
 from orders.invoices import content, documents
 from orders.invoices.models import PLATFORM_SERIES, Invoice, InvoiceKind, Issuer
-from orders.invoices.numbering import next_number
+from orders.invoices.numbering import Number, next_number, next_numbers
 from orders.models import CoopOrder, ParcelStatus, Payment, PaymentMethod, Refund
 from orders.settlement.run_models import RunCooperative, SettlementRun
 
@@ -40,15 +40,26 @@ def _existing(source_key: str) -> Invoice | None:
 def _issue(*, source_key: str, series: str, kind: InvoiceKind, issuer: Issuer, cooperative_id: int,
            data: dict, **links) -> Invoice:
     issued_at = clock.now()
-    number = next_number(series, issued_at.year)
-    invoice = Invoice(number=str(number), series=series, year=number.year, sequence=number.sequence, kind=kind,
-                      issuer=issuer, source_key=source_key, cooperative_id=cooperative_id,
-                      currency=data["currency"], total=data["total"], issued_at=issued_at, content=data, **links)
-    db.session.add(invoice)
+    invoice = _document(next_number(series, issued_at.year), issued_at, source_key=source_key, kind=kind,
+                        issuer=issuer, cooperative_id=cooperative_id, data=data, **links)
+    return _issued([invoice])[0]
+
+
+def _document(number: Number, issued_at, *, source_key: str, kind: InvoiceKind, issuer: Issuer,
+              cooperative_id: int, data: dict, **links) -> Invoice:
+    return Invoice(number=str(number), series=number.series, year=number.year, sequence=number.sequence, kind=kind,
+                   issuer=issuer, source_key=source_key, cooperative_id=cooperative_id, currency=data["currency"],
+                   total=data["total"], issued_at=issued_at, content=data, **links)
+
+
+def _issued(invoices: list[Invoice]) -> list[Invoice]:
+    """Write the documents (one flush for all) and render their PDFs after the commit."""
+    db.session.add_all(invoices)
     db.session.flush()
     if current_app.config["INVOICES_RENDER_ON_ISSUE"]:
-        jobs.enqueue_after_commit(documents.stored_pdf, invoice.id, "fr")
-    return invoice
+        for invoice in invoices:
+            jobs.enqueue_after_commit(documents.stored_pdf, invoice.id, "fr")
+    return invoices
 
 
 def invoice_parcel(parcel: CoopOrder) -> Invoice | None:
@@ -137,19 +148,25 @@ def _shipping_parts(refund: Refund, order) -> dict[int, int]:
 
 def commissions_of_run(run: SettlementRun) -> list[Invoice]:
     """The platform's commission invoice to each cooperative of a settlement run that took commission."""
-    issued = []
-    for row in db.session.scalars(select(RunCooperative).where(RunCooperative.run_id == run.id)
-                                  .order_by(RunCooperative.cooperative_id)):
-        key = f"settlement:{run.id}:cooperative:{row.cooperative_id}"
-        if row.commission <= 0 or _existing(key) is not None:
-            continue
-        data = content.commission_invoice(db.session.get(Cooperative, row.cooperative_id), run_id=run.id,
-                                          up_to=run.up_to.isoformat(), parcels=row.parcels_count,
-                                          commission=row.commission)
-        issued.append(_issue(source_key=key, series=PLATFORM_SERIES, kind=InvoiceKind.INVOICE,
-                             issuer=Issuer.PLATFORM, cooperative_id=row.cooperative_id, data=data,
-                             settlement_run_id=run.id))
-    return issued
+    prefix = f"settlement:{run.id}:cooperative:"
+    issued_before = set(db.session.scalars(select(Invoice.source_key).where(Invoice.settlement_run_id == run.id)))
+    rows = [row for row in db.session.scalars(select(RunCooperative).where(RunCooperative.run_id == run.id,
+                                                                           RunCooperative.commission > 0)
+                                              .order_by(RunCooperative.cooperative_id))
+            if f"{prefix}{row.cooperative_id}" not in issued_before]
+    if not rows:
+        return []
+    cooperatives = {c.id: c for c in db.session.scalars(
+        select(Cooperative).where(Cooperative.id.in_([row.cooperative_id for row in rows])))}
+    issued_at = clock.now()
+    numbers = next_numbers(PLATFORM_SERIES, issued_at.year, len(rows))  # one counter update for the whole run
+    return _issued([
+        _document(number, issued_at, source_key=f"{prefix}{row.cooperative_id}", kind=InvoiceKind.INVOICE,
+                  issuer=Issuer.PLATFORM, cooperative_id=row.cooperative_id, settlement_run_id=run.id,
+                  data=content.commission_invoice(cooperatives[row.cooperative_id], run_id=run.id,
+                                                  up_to=run.up_to.isoformat(), parcels=row.parcels_count,
+                                                  commission=row.commission))
+        for row, number in zip(rows, numbers)])
 
 
 def missing_parcels() -> list[int]:

@@ -31,10 +31,18 @@ class Number:
 
 def next_number(series: str, year: int) -> Number:
     """Take the next number of the series for the year, in the caller's transaction."""
+    return next_numbers(series, year, 1)[0]
+
+
+def next_numbers(series: str, year: int, count: int) -> list[Number]:
+    """Take the next `count` numbers of the series for the year at once (one update of the counter, however
+    many: PostgreSQL slows down on a row updated many times in one transaction), in the caller's transaction."""
+    if count < 1:
+        raise ValueError("take at least one number")
     insert = _INSERTS[db.session.get_bind().dialect.name]
     db.session.execute(insert(InvoiceSequence).values(series=series, year=year, last_number=0)
                        .on_conflict_do_nothing(index_elements=["series", "year"]))
-    sequence = db.session.execute(
+    last = db.session.execute(
         update(InvoiceSequence).where(InvoiceSequence.series == series, InvoiceSequence.year == year)
-        .values(last_number=InvoiceSequence.last_number + 1).returning(InvoiceSequence.last_number)).scalar_one()
-    return Number(series, year, sequence)
+        .values(last_number=InvoiceSequence.last_number + count).returning(InvoiceSequence.last_number)).scalar_one()
+    return [Number(series, year, sequence) for sequence in range(last - count + 1, last + 1)]

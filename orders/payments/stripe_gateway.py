@@ -110,6 +110,27 @@ def create_refund(intent_id: str, amount: Money, *, idempotency_key: str) -> Ref
     return RefundRef(id=refund.id, status=refund.status, amount=refund.amount, currency=refund.currency.upper())
 
 
+def charge_fee(charge_id: str) -> Money | None:
+    """The fee Stripe kept on a charge, from its balance transaction (in the account's settlement currency);
+    None while the charge has no balance transaction yet."""
+    charge = _call(lambda client: client.v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]}))
+    return balance_transaction_fee(charge.to_dict().get("balance_transaction"))
+
+
+def balance_transaction_fee(transaction) -> Money | None:
+    """The fee of a balance transaction as Stripe sends it (expanded: a dict with `fee` and `currency`), or None
+    when it is missing or only an id."""
+    if not isinstance(transaction, dict):
+        return None
+    fee, currency = transaction.get("fee"), transaction.get("currency")
+    if type(fee) is not int or fee < 0 or not isinstance(currency, str):
+        return None
+    try:
+        return Money(fee, currency.upper())
+    except ValueError:  # a currency the platform does not know
+        return None
+
+
 def _intent_ref(intent) -> IntentRef:
     metadata = intent.metadata.to_dict() if intent.metadata is not None else {}
     return IntentRef(id=intent.id, client_secret=intent.client_secret, status=intent.status, amount=intent.amount,

@@ -6,6 +6,7 @@ cooperatives and members are negative.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ def member_payable(member_id: int) -> str:
     return f"member:{member_id}:payable"
 
 
+@lru_cache(maxsize=65_536)  # a run checks the same few thousand accounts on every parcel
 def is_account(name: str) -> bool:
     return ACCOUNT_PATTERN.fullmatch(name) is not None
 
@@ -81,6 +83,11 @@ def payment_lines(captured: int, *, provider_fee: int = 0) -> list[Line]:
         raise ValueError("the provider's fee cannot exceed what it captured")
     return ([debit(BANK, captured - provider_fee)] if captured > provider_fee else []) \
         + ([debit(PAYMENT_FEES, provider_fee)] if provider_fee else []) + [credit(BUYER_PAYMENTS, captured)]
+
+
+def provider_fee_lines(fee: int) -> list[Line]:
+    """The provider's fee on a capture already posted in full: `payment_lines` with the fee, less the capture."""
+    return [debit(PAYMENT_FEES, fee), credit(BANK, fee)]
 
 
 def refund_lines(amount: int) -> list[Line]:

@@ -6,7 +6,8 @@ write inside the caller's unit of work and never commit.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,10 +19,64 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from orders.settlement.accounts import Line, balanced
+from orders.settlement.bulk import insert_new, insert_rows
 from orders.settlement.errors import AlreadyReversed, SourceAlreadyPosted, UnbalancedEntry
 from orders.settlement.models import EntryKind, JournalEntry, JournalLine
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry to post with `post_entries`."""
+    source_key: str
+    reference: str
+    lines: list[Line]
+
+
+def post_entries(kind: EntryKind | str, postings: Sequence[Posting]) -> None:
+    """Post many entries of one kind at once, each once, as `post_entry` would (its checks, its 409 for a key
+    already posted with another body): one insert of the entries and one of all their lines (bulk.py)."""
+    kind = EntryKind(kind)
+    if kind == EntryKind.REVERSAL:
+        raise ValueError("a reversal refers to the entry it reverses: post it with reverse_entry")
+    postings = list(postings)
+    for posting in postings:
+        _check(posting.source_key, posting.reference, posting.lines)
+    if not postings:
+        return
+    at = clock.now()
+    posted = dict(insert_new(JournalEntry, [
+        {"kind": kind.value, "source_key": p.source_key, "reference": p.reference, "reverses_id": None, "at": at}
+        for p in postings], unique="source_key", returning=("source_key", "id")))
+    lines = []
+    for posting in postings:
+        entry_id = posted.get(posting.source_key)
+        if entry_id is None:
+            _same_as_posted(kind, posting.source_key, posting.reference, None, posting.lines)
+            continue
+        lines += [{"entry_id": entry_id, "position": position, "account": line.account, "debit": line.debit,
+                   "credit": line.credit} for position, line in enumerate(posting.lines, start=1)]
+    if lines:
+        insert_rows(JournalLine, lines)
+
+
+def _check(source_key: str, reference: str, lines: list[Line]) -> None:
+    if not all(isinstance(line, Line) for line in lines) or not balanced(lines):
+        raise UnbalancedEntry(f"entry {source_key!r} does not balance: {lines!r}")
+    if not 0 < len(source_key) <= 160 or not 0 < len(reference) <= 200:
+        raise ValueError("an entry needs a source key (≤ 160 characters) and a reference (≤ 200)")
+
+
+def _same_as_posted(kind: EntryKind, source_key: str, reference: str, reverses_id: int | None,
+                    lines: list[Line]) -> JournalEntry:
+    """The entry already posted under `source_key`, when it is the same; a 409 when its body differs."""
+    existing = db.session.scalars(select(JournalEntry).where(JournalEntry.source_key == source_key)).one()
+    if _body(existing.kind, existing.reference, existing.reverses_id, existing.lines) != \
+            _body(kind, reference, reverses_id, lines):
+        raise SourceAlreadyPosted(message=f"{source_key} was already posted with other lines.",
+                                  details={"source_key": source_key, "entry_id": existing.id})
+    return existing
 
 
 def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines: Iterable[Line],
@@ -33,10 +88,7 @@ def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines:
     """
     kind = EntryKind(kind)
     lines = list(lines)
-    if not all(isinstance(line, Line) for line in lines) or not balanced(lines):
-        raise UnbalancedEntry(f"entry {source_key!r} does not balance: {lines!r}")
-    if not 0 < len(source_key) <= 160 or not 0 < len(reference) <= 200:
-        raise ValueError("an entry needs a source key (≤ 160 characters) and a reference (≤ 200)")
+    _check(source_key, reference, lines)
     if (kind == EntryKind.REVERSAL) != (reverses is not None):
         raise ValueError("a reversal, and only a reversal, refers to the entry it reverses")
     reverses_id = reverses.id if reverses is not None else None
@@ -47,13 +99,8 @@ def post_entry(kind: EntryKind | str, *, source_key: str, reference: str, lines:
                  .returning(JournalEntry))
     entry = db.session.scalars(statement).one_or_none()
     if entry is None:
-        existing = db.session.scalars(select(JournalEntry).where(JournalEntry.source_key == source_key)).one()
-        if _body(existing.kind, existing.reference, existing.reverses_id, existing.lines) != \
-                _body(kind, reference, reverses_id, lines):
-            raise SourceAlreadyPosted(message=f"{source_key} was already posted with other lines.",
-                                      details={"source_key": source_key, "entry_id": existing.id})
-        return existing
-    db.session.execute(insert(JournalLine), [
+        return _same_as_posted(kind, source_key, reference, reverses_id, lines)
+    db.session.execute(insert(JournalLine.__table__), [
         {"entry_id": entry.id, "position": position, "account": line.account, "debit": line.debit,
          "credit": line.credit}
         for position, line in enumerate(lines, start=1)])
@@ -80,6 +127,14 @@ def account_balance(account: str, up_to: datetime | None = None) -> int:
     if up_to is not None:
         statement = statement.join(JournalEntry).where(JournalEntry.at <= up_to)
     return int(db.session.scalar(statement))
+
+
+def account_balances(accounts: Sequence[str]) -> dict[str, int]:
+    """Each account's balance, debit − credit, over every entry: one query however many accounts."""
+    sums = dict(db.session.execute(select(JournalLine.account, func.sum(JournalLine.debit - JournalLine.credit))
+                                   .where(JournalLine.account.in_(sorted(set(accounts))))
+                                   .group_by(JournalLine.account)).all())
+    return {account: int(sums.get(account) or 0) for account in accounts}
 
 
 def journal_page(*, account: str | None = None, from_: date | None = None, to: date | None = None, page: int = 1,

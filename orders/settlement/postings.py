@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.money import BASE_CURRENCY, Money, allocate, convert
 from orders import events
 from orders.models import CoopOrder, Order, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
-from orders.settlement.accounts import payment_lines, refund_after_settlement_lines, refund_lines
+from orders.settlement.accounts import payment_lines, provider_fee_lines, refund_after_settlement_lines, refund_lines
 from orders.settlement.ledger import post_entry, reverse_entry
 from orders.settlement.models import EntryKind, JournalEntry
 from orders.settlement.run_models import RefundAllocation, SettledParcel
@@ -47,7 +47,17 @@ def post_card_payment(payment: Payment) -> None:
     captured = to_mad(order.currency, order.exchange_rate, payment.amount_captured)
     if captured:
         post_entry(EntryKind.PAYMENT, source_key=f"payment:{payment.id}",
-                   reference=f"Order {order.number} paid by card", lines=payment_lines(captured))
+                   reference=f"Order {order.number} paid by card",
+                   lines=payment_lines(captured, provider_fee=min(payment.provider_fee_mad or 0, captured)))
+
+
+def post_provider_fee(payment: Payment) -> None:
+    """The provider's fee, learnt after the capture was posted: the bank received that much less."""
+    order = payment.order
+    fee = min(payment.provider_fee_mad or 0, to_mad(order.currency, order.exchange_rate, payment.amount_captured))
+    if fee:
+        post_entry(EntryKind.PAYMENT, source_key=f"payment-fee:{payment.id}",
+                   reference=f"Order {order.number} card fee", lines=provider_fee_lines(fee))
 
 
 def post_cash_collected(parcel: CoopOrder) -> None:
@@ -154,6 +164,7 @@ def backfill() -> dict[str, int]:
 def connect() -> None:
     """Listen to the order side's money events (idempotent: blinker keeps one connection per receiver)."""
     events.payment_captured.connect(post_card_payment)
+    events.provider_fee_known.connect(post_provider_fee)
     events.cash_collected.connect(post_cash_collected)
     events.refund_recorded.connect(post_refund)
     events.refund_failed.connect(reverse_refund)

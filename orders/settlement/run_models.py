@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.dbtypes import UTCDateTime, utcnow
@@ -35,14 +35,14 @@ class SettlementRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     parcels_count: Mapped[int] = mapped_column(Integer, default=0)
-    captured: Mapped[int] = mapped_column(Integer, default=0)
-    refunds: Mapped[int] = mapped_column(Integer, default=0)
-    fees: Mapped[int] = mapped_column(Integer, default=0)
-    commission: Mapped[int] = mapped_column(Integer, default=0)
-    reserve: Mapped[int] = mapped_column(Integer, default=0)
-    members: Mapped[int] = mapped_column(Integer, default=0)
-    deductions: Mapped[int] = mapped_column(Integer, default=0)
-    payable: Mapped[int] = mapped_column(Integer, default=0)
+    captured: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunds: Mapped[int] = mapped_column(BigInteger, default=0)
+    fees: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserve: Mapped[int] = mapped_column(BigInteger, default=0)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+    deductions: Mapped[int] = mapped_column(BigInteger, default=0)
+    payable: Mapped[int] = mapped_column(BigInteger, default=0)
 
     created_by = relationship("User")
     cooperatives: Mapped[list[RunCooperative]] = relationship(order_by="RunCooperative.cooperative_id",
@@ -105,18 +105,18 @@ class RunCooperative(db.Model):
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     parcels_count: Mapped[int] = mapped_column(Integer)
-    captured: Mapped[int] = mapped_column(Integer)
-    refunds: Mapped[int] = mapped_column(Integer)
-    fees: Mapped[int] = mapped_column(Integer)
-    commission: Mapped[int] = mapped_column(Integer)
-    reserve: Mapped[int] = mapped_column(Integer)
-    members: Mapped[int] = mapped_column(Integer)
-    owed: Mapped[int] = mapped_column(Integer, default=0)  # owed back before this run
-    deductions: Mapped[int] = mapped_column(Integer, default=0)  # taken by this run
-    from_reserve: Mapped[int] = mapped_column(Integer, default=0)
+    captured: Mapped[int] = mapped_column(BigInteger)
+    refunds: Mapped[int] = mapped_column(BigInteger)
+    fees: Mapped[int] = mapped_column(BigInteger)
+    commission: Mapped[int] = mapped_column(BigInteger)
+    reserve: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(BigInteger)
+    owed: Mapped[int] = mapped_column(BigInteger, default=0)  # owed back before this run
+    deductions: Mapped[int] = mapped_column(BigInteger, default=0)  # taken by this run
+    from_reserve: Mapped[int] = mapped_column(BigInteger, default=0)
     from_members: Mapped[dict] = mapped_column(JSON, default=dict)  # member id (str) → amount taken
-    carried: Mapped[int] = mapped_column(Integer, default=0)  # owed still, into the next run
-    payable: Mapped[int] = mapped_column(Integer)
+    carried: Mapped[int] = mapped_column(BigInteger, default=0)  # owed still, into the next run
+    payable: Mapped[int] = mapped_column(BigInteger)
 
     run: Mapped[SettlementRun] = relationship(viewonly=True)
 

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from blinker import signal
 from flask import current_app
 from sqlalchemy import exists, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog.models import StockLot
 from cooperatives.models import Cooperative, Member
@@ -30,16 +29,16 @@ from marketplace.transaction import unit_of_work
 from orders.models import CoopOrder, Order, OrderLine, OrderLineLot, ParcelStatus, Payment, PaymentMethod, Refund, \
     RefundStatus
 from orders.settlement.accounts import cooperative_payable, deduction_lines, settlement_lines
-from orders.settlement.ledger import account_balance, post_entry
+from orders.settlement.bulk import insert_new, insert_rows
+from orders.settlement.ledger import Posting, account_balances, post_entries, post_entry
 from orders.settlement.models import EntryKind
 from orders.settlement.postings import card_parcel_shares, to_mad
 from orders.settlement.run_models import (Payee, Payout, PayoutStatus, RefundAllocation, RunCooperative,
                                           SettledParcel, SettledShare, SettlementRun)
-from orders.settlement.services import settlement_profiles
+from orders.settlement.services import CooperativeProfile, settlement_profiles
 from orders.settlement.split import ParcelMoney, ParcelSplit, apply_deductions, split_parcel
 
 BATCH_SIZE = 500
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # sender: the SettlementRun once its cooperatives are recorded, inside the run's transaction
 run_closed = signal("settlement-run-closed")
 
@@ -104,9 +103,9 @@ def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None 
         run = SettlementRun(up_to=up_to, created_at=clock.now(), created_by_id=actor_id)
         db.session.add(run)
         db.session.flush()
-        totals = _Totals()
+        totals, profiles = _Totals(), {}
         while ids:
-            _settle_batch(run.id, ids, totals)
+            _settle_batch(run.id, ids, totals, profiles)
             if progress:
                 progress(len(ids))
             ids = eligible_batch(cutoff, after=ids[-1], limit=batch_size)
@@ -115,11 +114,13 @@ def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None 
         return run.id
 
 
-def _settle_batch(run_id: int, ids: list[int], totals: _Totals) -> None:
+def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[int, CooperativeProfile]) -> None:
+    """Settle these parcels; `profiles` keeps the cooperatives' terms and members read by earlier batches."""
     order_ids = sorted(set(db.session.scalars(select(CoopOrder.order_id).where(CoopOrder.id.in_(ids)))))
     db.session.execute(select(Order.id).where(Order.id.in_(order_ids)).order_by(Order.id).with_for_update())
     orders = {row.id: row for row in db.session.execute(
-        select(Order.id, Order.number, Order.currency, Order.exchange_rate, Payment.method, Payment.amount_captured)
+        select(Order.id, Order.number, Order.currency, Order.exchange_rate, Payment.method, Payment.amount_captured,
+               Payment.provider_fee_mad)
         .join(Payment, Payment.order_id == Order.id).where(Order.id.in_(order_ids)))}
     parcels_of_order: dict[int, list] = defaultdict(list)
     for row in db.session.execute(select(CoopOrder.id, CoopOrder.order_id, CoopOrder.cooperative_id,
@@ -141,7 +142,9 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals) -> None:
         .group_by(RefundAllocation.coop_order_id))}
     wanted = set(ids)
     parcels = sorted((p for rows in parcels_of_order.values() for p in rows if p.id in wanted), key=lambda p: p.id)
-    profiles = settlement_profiles({p.cooperative_id for p in parcels})
+    unread = {p.cooperative_id for p in parcels} - profiles.keys()
+    if unread:
+        profiles.update(settlement_profiles(unread))
     splits: dict[int, tuple] = {}
     for parcel in parcels:
         order = orders[parcel.order_id]
@@ -152,44 +155,45 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals) -> None:
         splits[parcel.id] = (parcel, order, money, split, delivered_on)
     if not splits:
         return
-    claimed = dict(db.session.execute(
-        _INSERTS[db.session.get_bind().dialect.name](SettledParcel)
-        .values([{"run_id": run_id, "coop_order_id": parcel.id, "cooperative_id": parcel.cooperative_id,
-                  "order_number": order.number, "delivered_on": delivered_on, "captured": split.captured,
-                  "goods": money.goods, "refunds": split.refunds, "fees": split.fees,
-                  "commission": split.commission, "reserve": split.reserve, "members": split.members_total,
-                  "basis": split.basis.value, "commission_returned": 0}
-                 for parcel, order, money, split, delivered_on in splits.values()])
-        .on_conflict_do_nothing(index_elements=["coop_order_id"])
-        .returning(SettledParcel.coop_order_id, SettledParcel.id)).all())
-    shares = []
+    claimed = dict(insert_new(SettledParcel, [
+        {"run_id": run_id, "coop_order_id": parcel.id, "cooperative_id": parcel.cooperative_id,
+         "order_number": order.number, "delivered_on": delivered_on, "captured": split.captured,
+         "goods": money.goods, "refunds": split.refunds, "fees": split.fees, "commission": split.commission,
+         "reserve": split.reserve, "members": split.members_total, "basis": split.basis.value,
+         "commission_returned": 0}
+        for parcel, order, money, split, delivered_on in splits.values()],
+        unique="coop_order_id", returning=("coop_order_id", "id")))
+    shares, postings = [], []
     for parcel_id, settled_id in sorted(claimed.items()):
         parcel, order, _money, split, _day = splits[parcel_id]
         shares += [{"settled_parcel_id": settled_id, "run_id": run_id, "member_id": member_id, "amount": amount}
                    for member_id, amount in split.members.items() if amount]
         lines = settlement_lines(split, parcel.cooperative_id)
         if lines:
-            post_entry(EntryKind.SETTLEMENT, source_key=f"settlement:parcel:{parcel_id}",
-                       reference=f"Run {run_id}: order {order.number} parcel {parcel_id}", lines=lines)
+            postings.append(Posting(f"settlement:parcel:{parcel_id}",
+                                    f"Run {run_id}: order {order.number} parcel {parcel_id}", lines))
         totals.add(parcel.cooperative_id, split)
-    if shares:
-        db.session.execute(insert(SettledShare), shares)
+    post_entries(EntryKind.SETTLEMENT, postings)
+    insert_rows(SettledShare, shares)
 
 
 def _parcel_money(order, parcel, order_parcels, refunded: tuple[int, int]) -> ParcelMoney:
     """What the parcel brought in, in MAD: its part of the card payment, or the cash collected at its door."""
+    known_fee = None
     if order.method == PaymentMethod.CASH_ON_DELIVERY:
         captured = to_mad(order.currency, order.exchange_rate, parcel.cash_collected or 0)
     else:
-        shares = card_parcel_shares(to_mad(order.currency, order.exchange_rate, order.amount_captured),
-                                    [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels])
-        captured = shares[parcel.id]
+        dues = [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels]
+        captured = card_parcel_shares(to_mad(order.currency, order.exchange_rate, order.amount_captured),
+                                      dues)[parcel.id]
+        if order.provider_fee_mad is not None:  # the provider's own fee, divided like the payment
+            known_fee = card_parcel_shares(order.provider_fee_mad, dues)[parcel.id]
     due = (parcel.items_amount, parcel.shipping_amount)
     goods = allocate(captured, list(due))[0] if captured and any(due) else captured
     refunded_goods = min(refunded[0], goods)
     refunded_shipping = min(refunded[1] + refunded[0] - refunded_goods, captured - goods)
     return ParcelMoney(captured=captured, goods=goods, refunded_goods=refunded_goods,
-                       refunded_shipping=refunded_shipping, payment_method=order.method)
+                       refunded_shipping=refunded_shipping, payment_method=order.method, known_fee=known_fee)
 
 
 def _close(run: SettlementRun, totals: _Totals) -> None:
@@ -204,10 +208,11 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
     people = {row.id: row for row in db.session.execute(
         select(Member.id, Member.full_name, Member.payout_method, Member.payout_account)
         .where(Member.id.in_(member_ids)))} if member_ids else {}
+    balances = account_balances([cooperative_payable(cooperative_id) for cooperative_id in cooperative_ids])
     rows, payouts = [], []
     for cooperative_id in cooperative_ids:
         sums, members = totals.parcels[cooperative_id], dict(totals.members[cooperative_id])
-        owed = max(account_balance(cooperative_payable(cooperative_id)), 0)
+        owed = max(balances[cooperative_payable(cooperative_id)], 0)
         deduction = apply_deductions(sums["reserve"], members, owed)
         lines = deduction_lines(deduction, cooperative_id)
         if lines:
@@ -237,9 +242,8 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
                                 "full_name": person.full_name, "method": person.payout_method,
                                 "account": person.payout_account, "amount": amount,
                                 "status": PayoutStatus.PENDING.value})
-    db.session.execute(insert(RunCooperative), rows)
-    if payouts:
-        db.session.execute(insert(Payout), payouts)
+    db.session.execute(insert(RunCooperative.__table__), rows)
+    insert_rows(Payout, payouts)
     for name in ("parcels_count", "captured", "refunds", "fees", "commission", "reserve", "members", "deductions",
                  "payable"):
         setattr(run, name, sum(row[name] for row in rows))

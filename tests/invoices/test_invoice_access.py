@@ -131,7 +131,7 @@ def test_a_refund_the_provider_refuses_is_answered_by_an_invoice_referring_to_it
         books, invoices, card):
     coop = books.cooperative([{}])
     honey = books.product(coop, amount=10000, lots=[(coop.members[0], 10)])
-    order = books.order([(honey, 2)], method="card")
+    order = books.order([(honey, 2)], method="card", card="pm_card_chargeCustomerFail")  # its refund is refused
     assert books.refund(order, books.admin, [(order["lines"][0]["id"], 1)]).status_code == 201
 
     invoice, note, again = invoices.of_order(order["id"], order["buyer"])

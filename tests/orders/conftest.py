@@ -1,5 +1,6 @@
-"""Order fixtures: Stripe offline (localstripe on loopback, signed webhook deliveries), and a `market` of verified cooperatives with sellable, stocked products (built with the catalog's
-`shop`), exchange and shipping rates set by an admin, and buyers who fill carts and check out over HTTP."""
+"""Order fixtures (Stripe offline comes from tests/orders/stripe_server.py, a plugin of the suite): a `market`
+of verified cooperatives with sellable, stocked products (built with the catalog's `shop`), exchange and
+shipping rates set by an admin, and buyers who fill carts and check out over HTTP."""
 from __future__ import annotations
 
 import itertools
@@ -14,12 +15,6 @@ from catalog.models import StockLot
 from marketplace.extensions import db
 
 from tests.catalog.conftest import shop  # noqa: F401  (the catalog's builder fixture)
-from tests.orders.stripe_server import (  # noqa: F401  (fixtures, found by pytest in this namespace)
-    _localstripe_thread,
-    localstripe,
-    stripe_handlers,
-    stripe_webhooks,
-)
 
 API = "/api/v1"
 RATES = {"EUR": "0.0921", "USD": "0.0998", "XOF": "60.41", "XAF": "60.41"}

@@ -1,6 +1,6 @@
 """Stripe for the test suite, offline: localstripe on loopback, and webhook deliveries signed as Stripe signs them.
 
-Fixtures (made visible to tests/orders by its conftest.py):
+Fixtures (a plugin of the whole suite, `pytest_plugins` in tests/conftest.py):
 - `localstripe`: localstripe's own aiohttp app, started once per session on 127.0.0.1 (a free port) in a
   thread of its own, without its pickle file; wiped before each test; the test's app is configured to use it
   (`STRIPE_SECRET_KEY`, `STRIPE_API_BASE`, `STRIPE_WEBHOOK_SECRET`). `localstripe.pay(intent_id)` plays the

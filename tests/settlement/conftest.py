@@ -1,5 +1,7 @@
 """Settlement fixtures: cooperatives and members are built through the HTTP API; `books` sells, delivers and
-settles parcels over HTTP (the order fixtures' `market`) and moves the clock past the return window."""
+settles parcels over HTTP (the order fixtures' `market`) and moves the clock past the return window. Card
+payments and refunds go through the real Stripe library to localstripe on loopback (the order tests' server, one
+a session), with `card`."""
 from __future__ import annotations
 
 import uuid
@@ -11,9 +13,7 @@ import pytest
 from marketplace import clock
 from tests.cooperatives.conftest import coop_factory  # noqa: F401  (the fixture, re-exported)
 from tests.orders.conftest import API, market, shop  # noqa: F401  (fixtures, re-exported)
-from orders.payments import stripe_gateway
-from orders.payments.errors import PaymentProviderRejected
-from tests.orders.stripe_server import SECRET_KEY, WEBHOOK_SECRET, post_event, stripe_event
+from tests.orders.stripe_server import post_event, stripe_event
 
 RIB_BANK = "0117800000"  # bank and city codes; a member's RIB adds 12 digits and the key
 
@@ -34,6 +34,7 @@ class Books:
     def __init__(self, market, client, users, monkeypatch):
         self.market, self.client, self.users, self.monkeypatch = market, client, users, monkeypatch
         self.days_ahead, self.real_now = 0, clock.now
+        self.stripe = None  # localstripe, once a test asks for `card`
 
     @property
     def admin(self):
@@ -70,8 +71,13 @@ class Books:
         return product["variants"][0]["id"]
 
     def order(self, items: list[tuple[int, int]], *, currency: str = "MAD", country: str = "MA",
-              method: str = "cash_on_delivery") -> dict:
-        """A buyer orders [(variant id, quantity)]; a card order is paid through a signed Stripe event."""
+              method: str = "cash_on_delivery", card: str = "pm_card_visa", charge: dict | None = None) -> dict:
+        """A buyer orders [(variant id, quantity)]. A card order's PaymentIntent is made at localstripe by the
+        checkout and paid there with `card`, and its `payment_intent.succeeded` (the intent as localstripe holds
+        it, with `charge` merged into its latest charge when given) is delivered signed to the webhook.
+
+        A declined `card` (`pm_card_chargeCustomerFail`) still gets a success event: a success the provider's
+        records contradict, so it refuses any refund of it."""
         buyer = self.users.buyer()
         for variant_id, quantity in items:
             assert self.market.add(buyer, variant_id, quantity).status_code == 201
@@ -79,8 +85,14 @@ class Books:
         assert created.status_code == 201, created.json
         order = created.json
         if method == "card":
-            intent = {"id": order["payment"]["payment_intent_id"], "object": "payment_intent", "status": "succeeded",
-                      "amount": order["totals"]["total"]["amount"], "currency": currency.lower()}
+            assert self.stripe is not None, "card orders need the `card` fixture"
+            intent_id = order["payment"]["payment_intent_id"]
+            self.stripe.pay(intent_id, card)
+            intent = self.stripe.client.v1.payment_intents.retrieve(intent_id).to_dict()
+            assert (intent["amount"], intent["currency"]) == (order["totals"]["total"]["amount"], currency.lower())
+            intent["status"] = "succeeded"
+            if charge is not None:
+                intent["latest_charge"] = {**(intent.get("latest_charge") or {}), **charge}
             assert post_event(self.client, stripe_event("payment_intent.succeeded", intent)).status_code == 200
         order["buyer"] = buyer
         return order
@@ -125,20 +137,12 @@ class Books:
 
 
 @pytest.fixture
-def card(app, monkeypatch):
-    """Card payments without the provider (its layer is tested with the orders): a PaymentIntent is made up at
-    checkout, its success arrives as a signed event, and the provider refuses every refund."""
-    def create_payment_intent(amount, *, order_number, idempotency_key):
-        return stripe_gateway.IntentRef(id=f"pi_{uuid.uuid4().hex[:24]}", client_secret="secret", status=
-                                        "requires_payment_method", amount=amount.amount,
-                                        currency=amount.currency.lower(), order_number=order_number)
-
-    def create_refund(intent_id, amount, *, idempotency_key):
-        raise PaymentProviderRejected(message="Cannot refund this payment.")
-
-    monkeypatch.setattr(stripe_gateway, "create_payment_intent", create_payment_intent)
-    monkeypatch.setattr(stripe_gateway, "create_refund", create_refund)
-    app.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+def card(app, books, localstripe):
+    """Card payments through localstripe. Settlement assumes the configured fee model: the provider is not
+    asked for its fee after a capture (tests of that path turn PAYMENT_FEE_FROM_PROVIDER on)."""
+    books.stripe = localstripe
+    app.config.update(PAYMENT_FEE_FROM_PROVIDER=False)
+    return localstripe
 
 
 @pytest.fixture

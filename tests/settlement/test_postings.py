@@ -116,11 +116,11 @@ def test_the_settlement_command_settles_with_a_progress_bar_and_refuses_a_day_af
 
 
 def test_a_refund_the_provider_refuses_after_settlement_is_reversed_and_nothing_stays_owed(books, card):
-    """The provider refuses the refund: it fails after the commit and its entry is reversed; the cooperative
-    owes nothing and the platform keeps its commission."""
+    """The provider refuses the refund (localstripe holds the charge as declined): it fails after the commit and
+    its entry is reversed; the cooperative owes nothing and the platform keeps its commission."""
     coop = books.cooperative([{}])
     honey = books.product(coop, amount=10000, lots=[(coop.members[0], 5)])
-    order = books.order([(honey, 2)], method="card")
+    order = books.order([(honey, 2)], method="card", card="pm_card_chargeCustomerFail")
     books.deliver(order, coop)
     books.later(8)
     [parcel] = books.settle().json["parcels"]
