@@ -1,8 +1,8 @@
 """the fee the payment provider kept on a card capture, from its balance transaction; a run's totals in 64 bits
 (100,000 parcels pass 2^31 centimes)
 
-Revision ID: 0015_provider_fee
-Revises: 0014_payout_accounts
+Revision ID: 0016_provider_fee
+Revises: 0015_search_indexes
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_provider_fee'
-down_revision = '0014_payout_accounts'
+revision = '0016_provider_fee'
+down_revision = '0015_search_indexes'
 branch_labels = None
 depends_on = None
 
