@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from cooperatives.models import Cooperative
 from marketplace.extensions import db
@@ -39,6 +39,21 @@ def card_parcel_shares(captured_mad: int, parcels: list[tuple[int, int]]) -> dic
     if not any(weights):
         weights = [1] * len(parcels)
     return dict(zip((parcel_id for parcel_id, _ in parcels), allocate(captured_mad, weights)))
+
+
+def parcel_captured_mad(method: PaymentMethod, currency: str, exchange_rate: str, amount_captured: int, parcel,
+                        order_parcels) -> tuple[int, int]:
+    """What a parcel brought in, in MAD, as (goods, shipping): its part of the card payment, or the cash collected
+    at its door, divided between goods and shipping in proportion to what was due. Settlement and refunds both
+    read it, so a refund never bears more of a parcel than the parcel brought in."""
+    if method == PaymentMethod.CASH_ON_DELIVERY:
+        captured = to_mad(currency, exchange_rate, parcel.cash_collected or 0)
+    else:
+        captured = card_parcel_shares(to_mad(currency, exchange_rate, amount_captured),
+                                      [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels])[parcel.id]
+    due = (parcel.items_amount, parcel.shipping_amount)
+    goods = allocate(captured, list(due))[0] if captured and any(due) else captured
+    return goods, captured - goods
 
 
 def post_card_payment(payment: Payment) -> None:
@@ -91,17 +106,48 @@ def _refund_parts(refund: Refund, order: Order) -> dict[int, tuple[int, int]]:
     return {p: (goods.get(p, 0), shipping.get(p, 0)) for p in sorted(set(goods) | set(shipping))}
 
 
+def _refund_mad(refund: Refund, order: Order, parts: dict[int, tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The refund in MAD per (parcel id, 0 goods | 1 shipping).
+
+    Converted with the order's rate and divided like the refund, then held to what the parcel brought in for that
+    side less what earlier refunds took of it; the refund that completes a side takes exactly what is left of it.
+    Converting each refund on its own would let rounding refund a centime more than a parcel brought in, or leave
+    one with the members of a parcel refunded in full.
+    """
+    keys = [(parcel_id, side) for parcel_id in parts for side in (0, 1)]
+    weights = [parts[parcel_id][side] for parcel_id, side in keys]
+    refund_mad = to_mad(order.currency, order.exchange_rate, refund.amount)
+    amounts = allocate(refund_mad, weights) if any(weights) else [refund_mad] + [0] * (len(keys) - 1)
+    mad = dict(zip(keys, amounts))
+    earlier = {parcel_id: (int(goods), int(shipping)) for parcel_id, goods, shipping in db.session.execute(
+        select(RefundAllocation.coop_order_id, func.sum(RefundAllocation.goods), func.sum(RefundAllocation.shipping))
+        .join(Refund, Refund.id == RefundAllocation.refund_id)
+        .where(RefundAllocation.coop_order_id.in_(parts), Refund.id != refund.id, Refund.status != RefundStatus.FAILED)
+        .group_by(RefundAllocation.coop_order_id))}
+    payment = order.payment
+    for parcel in order.coop_orders:
+        if parcel.id not in parts:
+            continue
+        brought = parcel_captured_mad(payment.method, order.currency, order.exchange_rate, payment.amount_captured,
+                                      parcel, order.coop_orders)
+        complete = (sum(line.refunded_amount for line in parcel.lines) >= parcel.items_amount,
+                    parcel.shipping_refunded)
+        for side in (0, 1):
+            if not brought[side] or not parts[parcel.id][side]:
+                continue  # nothing came in for it (cash not collected yet): the refund is owed as converted
+            left = max(brought[side] - earlier.get(parcel.id, (0, 0))[side], 0)
+            mad[(parcel.id, side)] = left if complete[side] else min(mad[(parcel.id, side)], left)
+    return mad
+
+
 def post_refund(refund: Refund) -> None:
     """A refund paid (or owed) to the buyer, divided among its parcels in MAD; for a parcel already settled the
     cooperative owes its part back, less the commission the platform had taken on the goods."""
     db.session.flush()
     order = refund.order
     parts = _refund_parts(refund, order)
-    refund_mad = to_mad(order.currency, order.exchange_rate, refund.amount)
-    keys = [(parcel_id, side) for parcel_id in parts for side in (0, 1)]
-    weights = [parts[parcel_id][side] for parcel_id, side in keys]
-    amounts = allocate(refund_mad, weights) if any(weights) else [refund_mad] + [0] * (len(keys) - 1)
-    mad = {key: amount for key, amount in zip(keys, amounts)}
+    mad = _refund_mad(refund, order, parts)
+    refund_mad = sum(mad.values())
     lines = refund_lines(refund_mad) if refund_mad else []
     settled = {sp.coop_order_id: sp for sp in db.session.scalars(
         select(SettledParcel).where(SettledParcel.coop_order_id.in_(parts)).with_for_update())}

@@ -24,7 +24,6 @@ from cooperatives.models import Cooperative, Member
 from marketplace import clock
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
-from marketplace.money import allocate
 from marketplace.transaction import unit_of_work
 from orders.models import CoopOrder, Order, OrderLine, OrderLineLot, ParcelStatus, Payment, PaymentMethod, Refund, \
     RefundStatus
@@ -32,7 +31,7 @@ from orders.settlement.accounts import cooperative_payable, deduction_lines, set
 from orders.settlement.bulk import insert_new, insert_rows
 from orders.settlement.ledger import Posting, account_balances, post_entries, post_entry
 from orders.settlement.models import EntryKind
-from orders.settlement.postings import card_parcel_shares, to_mad
+from orders.settlement.postings import card_parcel_shares, parcel_captured_mad
 from orders.settlement.run_models import (Payee, Payout, PayoutStatus, RefundAllocation, RunCooperative,
                                           SettledParcel, SettledShare, SettlementRun)
 from orders.settlement.services import CooperativeProfile, settlement_profiles
@@ -179,19 +178,16 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[i
 
 def _parcel_money(order, parcel, order_parcels, refunded: tuple[int, int]) -> ParcelMoney:
     """What the parcel brought in, in MAD: its part of the card payment, or the cash collected at its door."""
+    goods, shipping = parcel_captured_mad(order.method, order.currency, order.exchange_rate, order.amount_captured,
+                                          parcel, order_parcels)
+    captured = goods + shipping
     known_fee = None
-    if order.method == PaymentMethod.CASH_ON_DELIVERY:
-        captured = to_mad(order.currency, order.exchange_rate, parcel.cash_collected or 0)
-    else:
-        dues = [(p.id, p.items_amount + p.shipping_amount) for p in order_parcels]
-        captured = card_parcel_shares(to_mad(order.currency, order.exchange_rate, order.amount_captured),
-                                      dues)[parcel.id]
-        if order.provider_fee_mad is not None:  # the provider's own fee, divided like the payment
-            known_fee = card_parcel_shares(order.provider_fee_mad, dues)[parcel.id]
-    due = (parcel.items_amount, parcel.shipping_amount)
-    goods = allocate(captured, list(due))[0] if captured and any(due) else captured
+    if order.method == PaymentMethod.CARD and order.provider_fee_mad is not None:
+        # the provider's own fee, divided like the payment
+        known_fee = card_parcel_shares(order.provider_fee_mad, [(p.id, p.items_amount + p.shipping_amount)
+                                                                for p in order_parcels])[parcel.id]
     refunded_goods = min(refunded[0], goods)
-    refunded_shipping = min(refunded[1] + refunded[0] - refunded_goods, captured - goods)
+    refunded_shipping = min(refunded[1] + refunded[0] - refunded_goods, shipping)
     return ParcelMoney(captured=captured, goods=goods, refunded_goods=refunded_goods,
                        refunded_shipping=refunded_shipping, payment_method=order.method, known_fee=known_fee)
 

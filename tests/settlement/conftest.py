@@ -58,15 +58,16 @@ class Books:
         assert response.status_code == 200, response.json
         return Coop(manager, cooperative_id, ids)
 
-    def product(self, coop: Coop, *, amount: int, lots: list[tuple[int, int]], category: str = "honey") -> int:
+    def product(self, coop: Coop, *, amount: int, lots: list[tuple[int, int]], category: str = "honey",
+                keeps_days: int = 100) -> int:
         """A published product of `coop` priced `amount` MAD, stocked by lots [(member id, units)] drawn in that
-        order (first expiring first); returns the variant id."""
+        order (first expiring first, the first `keeps_days` from today); returns the variant id."""
         variant = {"sku": f"SET-{uuid.uuid4().hex[:8]}", "label": "500 g", "weight_grams": 500,
                    "price": {"amount": amount, "currency": "MAD"}}
         product = self.market.shop.published(coop.manager, coop.id, category=category, variants=[variant])
         for position, (member_id, units) in enumerate(lots):
             response = self.market.shop.lot(coop.manager, product, member_id, quantity=units,
-                                            best_before=clock.today() + timedelta(days=100 + position))
+                                            best_before=clock.today() + timedelta(days=keeps_days + position))
             assert response.status_code == 201, response.json
         return product["variants"][0]["id"]
 
