@@ -36,8 +36,8 @@ from catalog.search.whoosh_backend.internals import LOCK_DELAY, HeldLock, bulk_c
 from catalog.search.whoosh_backend.schema import document_fields, make_schema
 
 LOCK_TIMEOUT = 30.0
-SWITCH_LOCK_TIMEOUT = 300.0
-LIMIT_MB = 256  # postings a rebuild's writer (each of them) sorts in memory before spilling a run to disk  # a rebuild waits longer: giving up would throw the built generation away
+SWITCH_LOCK_TIMEOUT = 300.0  # a rebuild waits longer: giving up would throw the built generation away
+LIMIT_MB = 256  # postings a rebuild's writer (each of them) sorts in memory before spilling a run to disk
 _GEN_RE = re.compile(r"^gen-(\d+)$")
 
 
