@@ -1,4 +1,5 @@
-"""Bulk writes of a settlement run: a batch of parcels is written in a few statements, whatever its size.
+"""Bulk reads and writes of a settlement run: a batch of parcels is read and written in a few statements, whatever
+its size.
 
 On PostgreSQL rows go as columns of arrays (`INSERT … SELECT * FROM unnest(…)`, one statement with one parameter
 a column) or through COPY; psycopg would otherwise send one INSERT a row, and a multi-row VALUES costs more to
@@ -6,13 +7,25 @@ build and parse than it saves. Elsewhere (SQLite) the table's own insert is exec
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from psycopg import sql as pg_sql
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, any_, bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.extensions import db
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def among(column, values: Iterable) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(%s)` with one array parameter, so a query naming thousands of
+    values stays one short text (the driver parses each text it has not seen, and an IN list changes with its
+    length)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_rows(model, rows: list[dict]) -> None:

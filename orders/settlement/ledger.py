@@ -19,7 +19,7 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.pagination import paginate
 from orders.settlement.accounts import Line, balanced
-from orders.settlement.bulk import insert_new, insert_rows
+from orders.settlement.bulk import among, insert_new, insert_rows
 from orders.settlement.errors import AlreadyReversed, SourceAlreadyPosted, UnbalancedEntry
 from orders.settlement.models import EntryKind, JournalEntry, JournalLine
 
@@ -132,7 +132,7 @@ def account_balance(account: str, up_to: datetime | None = None) -> int:
 def account_balances(accounts: Sequence[str]) -> dict[str, int]:
     """Each account's balance, debit − credit, over every entry: one query however many accounts."""
     sums = dict(db.session.execute(select(JournalLine.account, func.sum(JournalLine.debit - JournalLine.credit))
-                                   .where(JournalLine.account.in_(sorted(set(accounts))))
+                                   .where(among(JournalLine.account, sorted(set(accounts))))
                                    .group_by(JournalLine.account)).all())
     return {account: int(sums.get(account) or 0) for account in accounts}
 

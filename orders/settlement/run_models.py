@@ -85,8 +85,11 @@ class SettledShare(db.Model):
     __tablename__ = "settled_shares"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    settled_parcel_id: Mapped[int] = mapped_column(ForeignKey("settled_parcels.id"), index=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("settlement_runs.id"), index=True)
+    # looked up by parcel through the unique (settled_parcel_id, member_id)
+    settled_parcel_id: Mapped[int] = mapped_column(ForeignKey("settled_parcels.id"))
+    # the settled parcel's run, copied for the run's and the members' queries; the parcel's key already vouches
+    # for it, and a key per share row would cost a run a lookup for each of its ~1.4 million rows at 100,000 parcels
+    run_id: Mapped[int] = mapped_column(index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     amount: Mapped[int] = mapped_column(Integer)
 

@@ -11,9 +11,13 @@ the run and the statements per parcel stay constant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from blinker import signal
 from flask import current_app
@@ -28,7 +32,7 @@ from marketplace.transaction import unit_of_work
 from orders.models import CoopOrder, Order, OrderLine, OrderLineLot, ParcelStatus, Payment, PaymentMethod, Refund, \
     RefundStatus
 from orders.settlement.accounts import cooperative_payable, deduction_lines, settlement_lines
-from orders.settlement.bulk import insert_new, insert_rows
+from orders.settlement.bulk import among, insert_new, insert_rows
 from orders.settlement.ledger import Posting, account_balances, post_entries, post_entry
 from orders.settlement.models import EntryKind
 from orders.settlement.postings import card_parcel_shares, parcel_captured_mad
@@ -94,7 +98,11 @@ def scheduled_run() -> int | None:
 
 def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None = None,
                    progress: Callable[[int], None] | None = None) -> int:
-    """Settle every eligible parcel in one transaction; returns the run's id (a run finding nothing is kept too)."""
+    """Settle every eligible parcel in one transaction; returns the run's id (a run finding nothing is kept too).
+
+    While the database writes one batch, the next one (already read) is split: on PostgreSQL the writes run in a
+    second thread, holding the session until they end, so the server's work and Python's overlap.
+    """
     validate_up_to(up_to)
     cutoff, batch_size = cutoff_for(up_to), batch_size or BATCH_SIZE
     with unit_of_work():
@@ -103,40 +111,76 @@ def run_settlement(up_to: date, *, actor_id: int | None, batch_size: int | None 
         db.session.add(run)
         db.session.flush()
         totals, profiles = _Totals(), {}
-        while ids:
-            _settle_batch(run.id, ids, totals, profiles)
-            if progress:
-                progress(len(ids))
-            ids = eligible_batch(cutoff, after=ids[-1], limit=batch_size)
+        with batch_writer() as write:
+            splits = _split_batch(_read_batch(ids, profiles), profiles) if ids else []
+            while ids:
+                following = eligible_batch(cutoff, after=ids[-1], limit=batch_size)
+                batch = _read_batch(following, profiles) if following else None
+                written = write(_write_batch, run.id, splits, totals)
+                following_splits = _split_batch(batch, profiles) if batch else []
+                written.result()
+                if progress:
+                    progress(len(ids))
+                ids, splits = following, following_splits
         _close(run, totals)
         run_closed.send(run)
         return run.id
 
 
-def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[int, CooperativeProfile]) -> None:
-    """Settle these parcels; `profiles` keeps the cooperatives' terms and members read by earlier batches."""
-    order_ids = sorted(set(db.session.scalars(select(CoopOrder.order_id).where(CoopOrder.id.in_(ids)))))
-    db.session.execute(select(Order.id).where(Order.id.in_(order_ids)).order_by(Order.id).with_for_update())
+@contextmanager
+def batch_writer() -> Iterator[Callable[..., Future]]:
+    """`write(fn, *args)` → a Future of `fn(*args)`: run in a thread that shares this one's session on PostgreSQL
+    (the caller touches the session again only once the Future is done), at once elsewhere (SQLite works in
+    this process, and an in-memory database belongs to its thread)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        def write_now(fn, *args) -> Future:
+            done = Future()
+            try:
+                done.set_result(fn(*args))
+            except Exception as error:  # noqa: BLE001 — handed to whoever waits on the Future
+                done.set_exception(error)
+            return done
+        yield write_now
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="settlement-writer") as executor:
+        # the copied context carries the app context, hence the same scoped session
+        yield lambda fn, *args: executor.submit(contextvars.copy_context().run, fn, *args)
+
+
+@dataclass
+class _Batch:
+    """What splitting a batch of parcels needs, read in a few statements."""
+    parcels: list
+    orders: dict[int, Any]
+    parcels_of_order: dict[int, list]
+    contributions: dict[int, dict[int, int]]
+    refunded: dict[int, tuple[int, int]]
+
+
+def _read_batch(ids: list[int], profiles: dict[int, CooperativeProfile]) -> _Batch:
+    """Lock the parcels' orders and read them; `profiles` gains the terms and members of cooperatives it lacked."""
+    order_ids = sorted(set(db.session.scalars(select(CoopOrder.order_id).where(among(CoopOrder.id, ids)))))
+    db.session.execute(select(Order.id).where(among(Order.id, order_ids)).order_by(Order.id).with_for_update())
     orders = {row.id: row for row in db.session.execute(
         select(Order.id, Order.number, Order.currency, Order.exchange_rate, Payment.method, Payment.amount_captured,
                Payment.provider_fee_mad)
-        .join(Payment, Payment.order_id == Order.id).where(Order.id.in_(order_ids)))}
+        .join(Payment, Payment.order_id == Order.id).where(among(Order.id, order_ids)))}
     parcels_of_order: dict[int, list] = defaultdict(list)
     for row in db.session.execute(select(CoopOrder.id, CoopOrder.order_id, CoopOrder.cooperative_id,
                                          CoopOrder.items_amount, CoopOrder.shipping_amount, CoopOrder.cash_collected,
-                                         CoopOrder.delivered_at).where(CoopOrder.order_id.in_(order_ids))):
+                                         CoopOrder.delivered_at).where(among(CoopOrder.order_id, order_ids))):
         parcels_of_order[row.order_id].append(row)
     contributions: dict[int, dict[int, int]] = defaultdict(dict)
     for parcel_id, member_id, value in db.session.execute(
             select(OrderLine.coop_order_id, StockLot.member_id,
                    func.sum((OrderLineLot.units - OrderLineLot.returned) * OrderLine.unit_price_mad))
             .join(OrderLineLot, OrderLineLot.line_id == OrderLine.id).join(StockLot, StockLot.id == OrderLineLot.lot_id)
-            .where(OrderLine.coop_order_id.in_(ids)).group_by(OrderLine.coop_order_id, StockLot.member_id)):
+            .where(among(OrderLine.coop_order_id, ids)).group_by(OrderLine.coop_order_id, StockLot.member_id)):
         contributions[parcel_id][member_id] = int(value)
     refunded = {parcel_id: (int(goods), int(shipping)) for parcel_id, goods, shipping in db.session.execute(
         select(RefundAllocation.coop_order_id, func.sum(RefundAllocation.goods), func.sum(RefundAllocation.shipping))
         .join(Refund, Refund.id == RefundAllocation.refund_id)
-        .where(RefundAllocation.coop_order_id.in_(ids), Refund.status != RefundStatus.FAILED,
+        .where(among(RefundAllocation.coop_order_id, ids), Refund.status != RefundStatus.FAILED,
                RefundAllocation.after_settlement.is_(False))
         .group_by(RefundAllocation.coop_order_id))}
     wanted = set(ids)
@@ -144,27 +188,39 @@ def _settle_batch(run_id: int, ids: list[int], totals: _Totals, profiles: dict[i
     unread = {p.cooperative_id for p in parcels} - profiles.keys()
     if unread:
         profiles.update(settlement_profiles(unread))
-    splits: dict[int, tuple] = {}
-    for parcel in parcels:
-        order = orders[parcel.order_id]
-        money = _parcel_money(order, parcel, parcels_of_order[parcel.order_id], refunded.get(parcel.id, (0, 0)))
+    return _Batch(parcels, orders, parcels_of_order, contributions, refunded)
+
+
+def _split_batch(batch: _Batch, profiles: dict[int, CooperativeProfile]) -> list[tuple]:
+    """Each parcel's split, in parcel id order: no statement, so it can run while the database writes."""
+    splits = []
+    for parcel in batch.parcels:
+        order = batch.orders[parcel.order_id]
+        money = _parcel_money(order, parcel, batch.parcels_of_order[parcel.order_id],
+                              batch.refunded.get(parcel.id, (0, 0)))
         profile = profiles[parcel.cooperative_id]
         delivered_on = parcel.delivered_at.astimezone(UTC).date()
-        split = split_parcel(money, profile.terms, profile.basis(delivered_on, contributions.get(parcel.id)))
-        splits[parcel.id] = (parcel, order, money, split, delivered_on)
+        split = split_parcel(money, profile.terms, profile.basis(delivered_on, batch.contributions.get(parcel.id)))
+        splits.append((parcel, order, money, split, delivered_on))
+    return splits
+
+
+def _write_batch(run_id: int, splits: list[tuple], totals: _Totals) -> None:
+    """Claim the parcels (those another run claimed first are skipped), post their entries, record the shares."""
     if not splits:
         return
+    by_id = {parcel.id: (parcel, order, split) for parcel, order, _money, split, _day in splits}
     claimed = dict(insert_new(SettledParcel, [
         {"run_id": run_id, "coop_order_id": parcel.id, "cooperative_id": parcel.cooperative_id,
          "order_number": order.number, "delivered_on": delivered_on, "captured": split.captured,
          "goods": money.goods, "refunds": split.refunds, "fees": split.fees, "commission": split.commission,
          "reserve": split.reserve, "members": split.members_total, "basis": split.basis.value,
          "commission_returned": 0}
-        for parcel, order, money, split, delivered_on in splits.values()],
+        for parcel, order, money, split, delivered_on in splits],
         unique="coop_order_id", returning=("coop_order_id", "id")))
     shares, postings = [], []
     for parcel_id, settled_id in sorted(claimed.items()):
-        parcel, order, _money, split, _day = splits[parcel_id]
+        parcel, order, split = by_id[parcel_id]
         shares += [{"settled_parcel_id": settled_id, "run_id": run_id, "member_id": member_id, "amount": amount}
                    for member_id, amount in split.members.items() if amount]
         lines = settlement_lines(split, parcel.cooperative_id)
@@ -198,12 +254,12 @@ def _close(run: SettlementRun, totals: _Totals) -> None:
     if not cooperative_ids:
         return
     cooperatives = {row.id: row for row in db.session.execute(
-        select(Cooperative.id, Cooperative.name, Cooperative.bank_account).where(Cooperative.id.in_(cooperative_ids))
+        select(Cooperative.id, Cooperative.name, Cooperative.bank_account).where(among(Cooperative.id, cooperative_ids))
         .order_by(Cooperative.id).with_for_update())}
     member_ids = sorted({m for members in totals.members.values() for m in members})
     people = {row.id: row for row in db.session.execute(
         select(Member.id, Member.full_name, Member.payout_method, Member.payout_account)
-        .where(Member.id.in_(member_ids)))} if member_ids else {}
+        .where(among(Member.id, member_ids)))} if member_ids else {}
     balances = account_balances([cooperative_payable(cooperative_id) for cooperative_id in cooperative_ids])
     rows, payouts = [], []
     for cooperative_id in cooperative_ids:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cooperatives.models import Cooperative, Member
 from marketplace.extensions import db
+from orders.settlement.bulk import among
 from orders.settlement.split import Basis, FeeModel, Policy, Terms
 
 
@@ -48,11 +49,11 @@ def settlement_profiles(cooperative_ids: Iterable[int]) -> dict[int, Cooperative
     members: dict[int, list[MemberFacts]] = {cooperative_id: [] for cooperative_id in ids}
     rows = db.session.execute(select(Member.cooperative_id, Member.id, Member.joined_on, Member.left_on,
                                      Member.capital_shares)
-                              .where(Member.cooperative_id.in_(ids)).order_by(Member.id))
+                              .where(among(Member.cooperative_id, ids)).order_by(Member.id))
     for cooperative_id, *facts in rows:
         members[cooperative_id].append(MemberFacts(*facts))
     terms = db.session.execute(select(Cooperative.id, Cooperative.commission_bps, Cooperative.reserve_bps,
-                                      Cooperative.distribution_policy).where(Cooperative.id.in_(ids)))
+                                      Cooperative.distribution_policy).where(among(Cooperative.id, ids)))
     return {
         cooperative_id: CooperativeProfile(
             cooperative_id=cooperative_id,
