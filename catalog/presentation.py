@@ -9,7 +9,7 @@ The read path (listings, product pages, search hits, the responses of the write 
 columns with `product_rows()` and `present_rows()`, without ORM objects: building the identity map of twenty
 products with their cooperatives, certifications, variants and images cost more than the SQL itself. The
 certification rule is applied to those values by `catalog.sellability.reasons_for`, the same function the
-ORM form uses. `present()` still presents loaded ORM products, for the search index, which reads their rows.
+ORM form uses. The search index reads its documents from the same views.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, bindparam, exists, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from catalog.images import image_urls
 from catalog.models import MEDIA_URL_PREFIX, PUBLISHED, Category, Product, ProductImage, ProductVariant
-from catalog.sellability import covers, reasons_for, sellability_reasons
+from catalog.sellability import reasons_for, sellability_reasons
 from catalog.stock import available_by_variant, available_clause
 from cooperatives.models import (Certification, CertificationProduct, CertificationStatus, Cooperative,
                                  CooperativeStatus, effective_status)
@@ -75,8 +75,7 @@ class ProductView:
     """A product as shown on one day: its columns plus what the day (and the viewer) decide.
 
     `sellability_reasons` is None unless the viewer may read them (the product's managers, admins);
-    `highlight` is set for search hits only; `product` is the ORM row when the view was presented from one
-    (`present`), for the search index.
+    `highlight` is set for search hits only.
     """
 
     id: int
@@ -95,7 +94,6 @@ class ProductView:
     certifications: tuple[CertificationBadge, ...]
     sellability_reasons: tuple[dict[str, str], ...] | None = None
     highlight: str | None = None
-    product: Product | None = field(default=None, repr=False, compare=False)
 
 
 def _image(image: ProductImage | Row) -> ImageView:
@@ -109,7 +107,7 @@ def _variant(variant: ProductVariant | Row, stock_available: int, sellable: bool
 
 def _view(product: Product | Row, *, cooperative: CooperativeSummary, cooperative_verified: bool, category: str,
           requires_food_safety: bool, covering: Sequence, variants: Iterable[tuple[Any, int]],
-          images: Iterable[ProductImage | Row], day: date, explain: bool, row: Product | None = None) -> ProductView:
+          images: Iterable[ProductImage | Row], day: date, explain: bool) -> ProductView:
     """The one place a view is made, from an ORM product or a row of `product_rows()` and its loaded parts.
 
     `covering`: the certifications of the product's cooperative that cover it."""
@@ -123,7 +121,7 @@ def _view(product: Product | Row, *, cooperative: CooperativeSummary, cooperativ
         price_min=product.price_min, created_at=product.created_at, updated_at=product.updated_at,
         sellable=not reasons, variants=tuple(_variant(v, stock, not reasons) for v, stock in variants),
         images=tuple(_image(i) for i in images), certifications=badges,
-        sellability_reasons=tuple(reasons) if explain else None, product=row)
+        sellability_reasons=tuple(reasons) if explain else None)
 
 
 # --- the read path: plain columns --------------------------------------------------------------------------------
@@ -256,36 +254,6 @@ def load_views(product_ids: Iterable[int], day: date, *, explain: bool = False) 
     """Views of the products with these ids that exist, by id, in four queries."""
     rows = read_rows(_by_ids(), {"ids": list(product_ids)})
     return {view.id: view for view in present_rows(rows, day, explain=explain)}
-
-
-# --- ORM products --------------------------------------------------------------------------------------------------
-
-def present(products: Sequence[Product], day: date, *, explain: bool = False) -> list[ProductView]:
-    """Views of ORM products loaded with their cooperative's certifications, category, variants and images (one
-    more query, for stock), in the same order; each keeps its row as `product`."""
-    stock = available_by_variant([v for product in products for v in product.active_variants], day)
-    views = []
-    for product in products:
-        cooperative = product.cooperative
-        views.append(_view(
-            product, cooperative=CooperativeSummary(cooperative.id, cooperative.name, cooperative.region),
-            cooperative_verified=cooperative.is_verified, category=product.category.slug,
-            requires_food_safety=product.category.requires_food_safety,
-            covering=[c for c in cooperative.certifications if covers(c, product.id)],
-            variants=[(v, stock[v.id]) for v in product.active_variants], images=product.images, day=day,
-            explain=explain, row=product))
-    return views
-
-
-def present_ids(product_ids: Iterable[int], day: date) -> dict[int, ProductView]:
-    """Views of the products with these ids that exist, by id, their ORM rows loaded in a constant number of
-    queries (the search index reads the rows' relations)."""
-    products = db.session.scalars(
-        select(Product).where(Product.id.in_(list(product_ids))).options(
-            joinedload(Product.cooperative, innerjoin=True).selectinload(Cooperative.certifications),
-            joinedload(Product.category, innerjoin=True),
-            selectinload(Product.variants), selectinload(Product.images))).unique()
-    return {view.id: view for view in present(list(products), day)}
 
 
 def present_variants(variants: Sequence[ProductVariant], day: date) -> dict[int, VariantView]:

@@ -13,17 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Row, select
 
-from catalog.models import PUBLISHED, Product
-from catalog.presentation import ProductView, present
+from catalog.models import PUBLISHED, Category, Product
+from catalog.presentation import ProductView, load_views
 from catalog.search import models as _tables  # noqa: F401  (the PostgreSQL backend's tables join db.metadata)
 from catalog.search import outbox
 from catalog.search.backend import SearchBackend, SearchUnavailable, make_backend
 from catalog.search.documents import SearchDocument
-from catalog.sellability import covers
-from cooperatives.models import ONSSA_KINDS, CertificationStatus, Cooperative
+from cooperatives.models import ONSSA_KINDS, CertificationStatus
 from marketplace.clock import today
 from marketplace.extensions import db
 
@@ -42,48 +40,42 @@ def search_backend() -> SearchBackend:
     return backend
 
 
-def _sellable_until(product: Product, day: date) -> date | None:
-    """The last day the ONSSA rule keeps a food product sellable; None when no date limits it."""
-    if not product.category.requires_food_safety:
+def _sellable_until(view: ProductView, requires_food_safety: bool) -> date | None:
+    """The last day the ONSSA rule keeps a food product sellable; None when no date limits it. A view's badges
+    are the verified certifications covering it, their status as of its day."""
+    if not requires_food_safety:
         return None
-    expiries = [c.expires_on for c in product.cooperative.certifications
-                if c.kind in ONSSA_KINDS and c.effective_status(day) == CertificationStatus.VERIFIED
-                and covers(c, product.id)]
+    expiries = [badge.expires_on for badge in view.certifications
+                if badge.kind in ONSSA_KINDS and badge.status == CertificationStatus.VERIFIED]
     return None if None in expiries else max(expiries)
 
 
-def document_for(view: ProductView, day: date) -> SearchDocument:
-    """The search document of a sellable product, as presented on `day`."""
-    product = view.product
+def document_for(view: ProductView, category: Row) -> SearchDocument:
+    """The search document of a sellable product from its view; `category` is its (name, requires_food_safety)."""
     kinds = tuple(sorted({badge.kind for badge in view.certifications
                           if badge.status == CertificationStatus.VERIFIED}))
     in_stock = any(variant.stock_available > 0 for variant in view.variants)
     price_min = min(variant.price.amount for variant in view.variants)
-    sellable_until = _sellable_until(product, day)
-    version = "|".join(map(str, (product.updated_at.isoformat(), product.cooperative.name, price_min, in_stock,
+    sellable_until = _sellable_until(view, category.requires_food_safety)
+    version = "|".join(map(str, (view.updated_at.isoformat(), view.cooperative.name, price_min, in_stock,
                                  ",".join(kinds), sellable_until)))
     return SearchDocument(
-        product_id=product.id, names=dict(product.name), descriptions=dict(product.description or {}),
-        category_slug=product.category.slug, category_names=dict(product.category.name),
-        cooperative_id=product.cooperative_id, cooperative_name=product.cooperative.name,
-        region=product.origin_region, certification_kinds=kinds, price_min=price_min, in_stock=in_stock,
-        created_at=product.created_at, sellable_until=sellable_until,
+        product_id=view.id, names=dict(view.name), descriptions=dict(view.description or {}),
+        category_slug=view.category, category_names=dict(category.name),
+        cooperative_id=view.cooperative.id, cooperative_name=view.cooperative.name,
+        region=view.origin_region, certification_kinds=kinds, price_min=price_min, in_stock=in_stock,
+        created_at=view.created_at, sellable_until=sellable_until,
         fingerprint=hashlib.sha1(version.encode()).hexdigest()[:16])
 
 
-def _document_views(product_ids: set[int], day: date) -> list[ProductView]:
-    """Views of these products with what a document reads (everything a product's JSON shows but its images)."""
-    products = db.session.scalars(select(Product).where(Product.id.in_(sorted(product_ids))).options(
-        joinedload(Product.cooperative, innerjoin=True).selectinload(Cooperative.certifications),
-        joinedload(Product.category, innerjoin=True),
-        selectinload(Product.variants))).unique()
-    return present(list(products), day)
-
-
 def documents_of(product_ids: Iterable[int], day: date) -> tuple[list[SearchDocument], set[int]]:
-    """Documents for the sellable products among `product_ids`, and the ids that must leave the index."""
+    """Documents for the sellable products among `product_ids`, and the ids that must leave the index; read as
+    plain columns (the listings' read model) in five queries whatever their number."""
     ids = set(product_ids)
-    docs = [document_for(view, day) for view in _document_views(ids, day) if view.sellable]
+    views = [view for view in load_views(sorted(ids), day).values() if view.sellable]
+    categories = {row.slug: row for row in db.session.execute(
+        select(Category.slug, Category.name, Category.requires_food_safety))} if views else {}
+    docs = [document_for(view, categories[view.category]) for view in views]
     return docs, ids - {doc.product_id for doc in docs}
 
 
@@ -130,7 +122,6 @@ def sellable_documents(day: date, *, batch: int = BATCH) -> Iterator[SearchDocum
                                          .order_by(Product.id).limit(batch))):
         last_id = ids[-1]
         yield from documents_of(ids, day)[0]
-        db.session.expunge_all()
 
 
 def count_published() -> int:
