@@ -23,7 +23,7 @@ from catalog.search.analysis import (
 )
 from catalog.search.documents import SearchHit, SearchQuery, SearchResult, empty_result, sorted_facet
 from catalog.search.whoosh_backend.schema import SEP
-from catalog.search.whoosh_backend.snapshot import Snapshot, has_live_doc, term_ids
+from catalog.search.whoosh_backend.snapshot import Snapshot, has_live_doc
 
 FIELD_WEIGHTS = (("name", 4), ("meta", 2), ("description", 1))
 
@@ -72,10 +72,10 @@ def _search(snap: Snapshot, query: SearchQuery) -> SearchResult:
     terms = index_terms(query.q)
     if query.q.strip() and not terms:
         return empty_result()
-    field_sets: list[list[tuple[int, set[int]]]] = []
+    field_sets: list[list[tuple[int, frozenset[int]]]] = []
     matched: set[int] | None = None
     for term in dict.fromkeys(terms):
-        per_field = [(weight, set(term_ids(snap.reader, field, term))) for field, weight in FIELD_WEIGHTS]
+        per_field = [(weight, snap.ids(field, term)) for field, weight in FIELD_WEIGHTS]
         field_sets.append(per_field)
         union = set().union(*(ids for _, ids in per_field))
         matched = union if matched is None else matched & union
@@ -97,7 +97,7 @@ def _filter(snap: Snapshot, query: SearchQuery, matched: set[int] | None) -> set
     checks: list[tuple[str, str, list[Any], Any]] = []
     if slugs := query.category_slugs:
         if matched is None:
-            matched = set().union(*(term_ids(snap.reader, "category", slug) for slug in slugs))
+            matched = set().union(*(snap.ids("category", slug) for slug in slugs))
         else:
             category, wanted_slugs = snap.category, set(slugs)
             matched = {d for d in matched if category[d] in wanted_slugs}
@@ -107,9 +107,9 @@ def _filter(snap: Snapshot, query: SearchQuery, matched: set[int] | None) -> set
         checks.append(("coop", str(query.cooperative_id), snap.coop, str(query.cooperative_id)))
     if matched is None and checks:
         field, term, _, _ = checks.pop(0)
-        matched = set(term_ids(snap.reader, field, term))
+        matched = set(snap.ids(field, term))
     if matched is None and query.certification is not None:
-        matched = set(term_ids(snap.reader, "cert", query.certification))
+        matched = set(snap.ids("cert", query.certification))
     elif query.certification is not None:
         cert, kind = snap.cert, query.certification
         matched = {d for d in matched if kind in cert[d]}
@@ -140,7 +140,7 @@ def _facets(snap: Snapshot, matched: set[int]) -> dict[str, list[tuple[str, int]
 
 
 def _page(snap: Snapshot, query: SearchQuery, matched: set[int],
-          field_sets: list[list[tuple[int, set[int]]]]) -> list[int]:
+          field_sets: list[list[tuple[int, frozenset[int]]]]) -> list[int]:
     wanted = query.offset + query.per_page
     sort = query.sort if query.sort in ("price_asc", "price_desc", "newest") else "relevance"
     if sort == "relevance" and not field_sets:
@@ -151,19 +151,41 @@ def _page(snap: Snapshot, query: SearchQuery, matched: set[int],
     if sort != "relevance":
         key = snap.sort_key(sort).__getitem__ if sort == "price_desc" else newest
         return heapq.nlargest(wanted, matched, key=key)[query.offset:]
-    score: Counter[int] = Counter()
-    for per_field in field_sets:
-        for weight, ids in per_field:
-            hit = ids & matched
-            for _ in range(weight):
-                score.update(hit)
     ranked: list[int] = []
-    for level in sorted(set(score.values()), reverse=True):
-        tier = [d for d, s in score.items() if s == level]
-        ranked.extend(heapq.nlargest(wanted - len(ranked), tier, key=newest))
+    tiers = _score_tiers([_term_tiers(per_field, matched) for per_field in field_sets])
+    for level in sorted(tiers, reverse=True):
+        ranked.extend(heapq.nlargest(wanted - len(ranked), tiers[level], key=newest))
         if len(ranked) >= wanted:
             break
     return ranked[query.offset:wanted]
+
+
+def _term_tiers(per_field: list[tuple[int, frozenset[int]]], matched: set[int]) -> dict[int, set[int]]:
+    """The matched documents by the weight of the fields holding one query word, split with set operations
+    (each document matched holds every word somewhere, so none is left at 0)."""
+    tiers: dict[int, set[int]] = {0: matched}
+    for weight, ids in per_field:
+        split: dict[int, set[int]] = {}
+        for level, docs in tiers.items():
+            for at, part in ((level + weight, docs & ids), (level, docs - ids)):
+                if part:
+                    split[at] = split[at] | part if at in split else part
+        tiers = split
+    return tiers
+
+
+def _score_tiers(per_word: list[dict[int, set[int]]]) -> dict[int, set[int]]:
+    """The matched documents by score (the sum of their words' tiers), intersecting the words' tiers."""
+    tiers = per_word[0]
+    for word in per_word[1:]:
+        summed: dict[int, set[int]] = {}
+        for level, docs in tiers.items():
+            for other, other_docs in word.items():
+                if part := docs & other_docs:
+                    at = level + other
+                    summed[at] = summed[at] | part if at in summed else part
+        tiers = summed
+    return tiers
 
 
 def suggest(snap: Snapshot, prefix: str, *, limit: int, today: date) -> list[str]:
