@@ -1,7 +1,8 @@
 """Caching of the public catalog reads, always keyed by the catalog version and the day (see catalog.version).
 
 - `cached_total`: the exact count of a listing, per filter set (language-independent), so a page costs its
-  rows only; it is counted again once the version or the day changes.
+  rows only; it is counted again once the version or the day changes. `counted` and `keep_counted` do the
+  same for what a search counts (its total, facets and did-you-mean), computed together with a page.
 - `public_response`: a view decorator for public GETs. Anonymous requests get an `ETag` (version + day + path
   and query + language), `304` when `If-None-Match` names it, `Cache-Control: public, max-age=HTTP_MAX_AGE`,
   and their body is kept in the Flask-Caching store for `RESPONSE_CACHE_SECONDS`. A request carrying
@@ -49,13 +50,25 @@ def _set(key: str, value: Any, timeout: int) -> None:
         log.exception("writing the cache failed")
 
 
+def _counted_key(kind: str, filters: dict[str, Any], day: date) -> str:
+    return f"{kind}:" + _digest(current_version(), day, sorted(filters.items()))
+
+
+def counted(kind: str, filters: dict[str, Any], day: date) -> Any:
+    """What was kept as `kind` for the same filters at the same catalog version on the same day, or None."""
+    return _get(_counted_key(kind, filters, day))
+
+
+def keep_counted(kind: str, filters: dict[str, Any], day: date, value: Any) -> None:
+    _set(_counted_key(kind, filters, day), value, current_app.config["CACHE_DEFAULT_TIMEOUT"])
+
+
 def cached_total(filters: dict[str, Any], day: date, count: Callable[[], int]) -> int:
     """`count()`, or the total counted for the same filters at the same catalog version on the same day."""
-    key = "total:" + _digest(current_version(), day, sorted(filters.items()))
-    total = _get(key)
+    total = counted("total", filters, day)
     if total is None:
         total = count()
-        _set(key, total, current_app.config["CACHE_DEFAULT_TIMEOUT"])
+        keep_counted("total", filters, day, total)
     return total
 
 

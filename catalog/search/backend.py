@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from catalog.search.documents import SearchDocument, SearchQuery, SearchResult
+from catalog.search.documents import SearchCounts, SearchDocument, SearchQuery, SearchResult
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,7 +28,9 @@ class SearchBackend(Protocol):
         when several workers sync the same products at once.
         """
 
-    def search(self, query: SearchQuery) -> SearchResult: ...
+    def search(self, query: SearchQuery, counts: SearchCounts | None = None) -> SearchResult:
+        """The query's page, total and facets. Given `counts` (an earlier search's with the same filters, at the
+        same catalog version and day), only the page is looked for, of `counts.did_you_mean` when set."""
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[str]: ...
 

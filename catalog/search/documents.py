@@ -69,6 +69,15 @@ class SearchResult:
     did_you_mean: str | None = None
 
 
+@dataclass(frozen=True)
+class SearchCounts:
+    """What a search counts over all its matches: the total, the facets, and the corrected words the matches
+    are of (did-you-mean). Cached per filter set, catalog version and day (`catalog.caching`)."""
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    did_you_mean: str | None = None
+
+
 def sorted_facet(counts: dict[str, int]) -> list[tuple[str, int]]:
     """Facet values by count descending, then value."""
     return sorted(((value, count) for value, count in counts.items() if count > 0), key=lambda vc: (-vc[1], vc[0]))

@@ -207,6 +207,37 @@ def test_pages_split_the_results_and_echo_the_envelope(catalogue):
     assert pages[0]["per_page"] == 2 and catalogue.market.search()["per_page"] == 20
 
 
+def test_every_page_and_order_of_a_search_shows_the_counts_of_its_filters_counted_again_after_a_change(catalogue):
+    market = catalogue.market
+    first = market.search(q="miel")
+    other = market.search(q="miel", sort="price_desc", per_page=1, page=2)
+    assert (other["total"], other["facets"]) == (first["total"], first["facets"]) and first["total"] == 2
+    assert [item["id"] for item in other["items"]] == [catalogue.honey]
+    headers = catalogue.draa_manager.headers
+    assert market.client.post(f"{API}/products/{catalogue.honey}/unpublish", headers=headers).status_code == 200
+
+    after = market.search(q="miel", sort="price_desc", per_page=1, page=2)
+    assert (after["items"], after["total"]) == ([], 1)
+    assert market.search(q="miel")["facets"]["category"] == [{"value": "rugs-weaving", "count": 1}]
+
+
+def test_the_other_pages_of_a_corrected_search_keep_its_correction(catalogue, queries, search_engine):
+    market = catalogue.market
+    queries.reset()
+    first = market.search(q="argn", per_page=1)
+    spelling_statements = sum("search_terms" in statement for statement in queries.statements)
+    queries.reset()
+    second = market.search(q="argn", per_page=1, page=2)
+
+    assert [page["did_you_mean"] for page in (first, second)] == ["argan", "argan"]
+    assert {item["id"] for page in (first, second) for item in page["items"]} == {catalogue.cream, catalogue.argan}
+    assert second["total"] == 2
+    # the correction is looked for once per filter set (the PostgreSQL backend reads its vocabulary for it)
+    assert not any("search_terms" in statement for statement in queries.statements)
+    if search_engine == "postgres":
+        assert spelling_statements > 0
+
+
 # --- only what can be sold, as soon as the write returns ---------------------------------------------------------
 
 def test_an_edited_name_is_searchable_when_the_edit_returns(catalogue):

@@ -23,7 +23,7 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from catalog.search.analysis import correct_query
-from catalog.search.documents import SearchDocument, SearchQuery, SearchResult
+from catalog.search.documents import SearchCounts, SearchDocument, SearchQuery, SearchResult
 from catalog.search.postgres_backend import matching, suggestions
 from catalog.search.postgres_backend.writing import (Counts, WriteTransaction, batches, delete, document_row,
                                                      upsert, write_rows)
@@ -90,8 +90,12 @@ class PostgresBackend:
         with self.engine.connect() as conn:
             return dict(conn.execute(sa.text("SELECT product_id, fingerprint FROM search_documents")).all())
 
-    def search(self, query: SearchQuery) -> SearchResult:
+    def search(self, query: SearchQuery, counts: SearchCounts | None = None) -> SearchResult:
         with self.engine.connect() as conn:
+            if counts is not None:
+                asked = replace(query, q=counts.did_you_mean) if counts.did_you_mean else query
+                return replace(matching.search(conn, asked, counted=False), total=counts.total,
+                               facets=counts.facets, did_you_mean=counts.did_you_mean)
             result = matching.search(conn, query)
             if result.total or not query.q.strip():
                 return result

@@ -42,12 +42,13 @@ WITH m AS MATERIALIZED (
         SELECT product_id, created_at, price_min, category_slug, region, certification_kinds, {in_name} AS in_name
         FROM search_documents WHERE {condition}),
     {page}
-SELECT 'group', category_slug, region, certification_kinds, count(*), CAST(NULL AS bigint), CAST(NULL AS jsonb),
-       CAST(NULL AS jsonb)
-    FROM m GROUP BY category_slug, region, certification_kinds
-UNION ALL SELECT 'hit', NULL, NULL, NULL, row_number() OVER (ORDER BY {page_order}), page.product_id, t.names,
+{groups}SELECT 'hit', NULL, NULL, NULL, row_number() OVER (ORDER BY {page_order}), page.product_id, t.names,
        t.descriptions
     FROM page JOIN search_document_texts t ON t.product_id = page.product_id"""
+_GROUPS = """SELECT 'group', category_slug, region, certification_kinds, count(*), CAST(NULL AS bigint),
+       CAST(NULL AS jsonb), CAST(NULL AS jsonb)
+    FROM m GROUP BY category_slug, region, certification_kinds
+UNION ALL """
 
 
 def _conditions(query: SearchQuery, terms: list[str]) -> tuple[list[str], dict[str, Any]]:
@@ -76,8 +77,9 @@ def _conditions(query: SearchQuery, terms: list[str]) -> tuple[list[str], dict[s
     return where, params
 
 
-def search(conn: sa.Connection, query: SearchQuery) -> SearchResult:
-    """A page of matches in the query's order, the exact total and facet counts over every match."""
+def search(conn: sa.Connection, query: SearchQuery, *, counted: bool = True) -> SearchResult:
+    """A page of matches in the query's order, the exact total and facet counts over every match (not
+    `counted`: the page only, its total 0 and no facets)."""
     terms = index_terms(query.q)
     if query.q.strip() and not terms:
         return empty_result()
@@ -100,7 +102,7 @@ def search(conn: sa.Connection, query: SearchQuery) -> SearchResult:
     else:
         in_name, page = "false", _SORTED_PAGE.format(order=_ORDER[sort].format(t=""))
     statement = _SEARCH.format(in_name=in_name, condition=" AND ".join(where), page=page,
-                               page_order=_ORDER[sort].format(t="page."))
+                               groups=_GROUPS if counted else "", page_order=_ORDER[sort].format(t="page."))
     rows = conn.execute(sa.text(statement), params).all()
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     hits = []
@@ -114,10 +116,11 @@ def search(conn: sa.Connection, query: SearchQuery) -> SearchResult:
         for certification in kinds:
             counts["certification"][certification] += n
     total = sum(counts["category"].values())
-    if not total:
+    if counted and not total:
         return empty_result()
     return SearchResult(hits=[hit for _, hit in sorted(hits, key=lambda pair: pair[0])], total=total,
-                        facets={name: sorted_facet(counts[name]) for name in FACETS}, did_you_mean=None)
+                        facets={name: sorted_facet(counts[name]) for name in FACETS} if counted else {},
+                        did_you_mean=None)
 
 
 def known(conn: sa.Connection, word: str) -> bool:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from catalog.search.documents import SearchDocument, SearchQuery, SearchResult
+from catalog.search.documents import SearchCounts, SearchDocument, SearchQuery, SearchResult
 from catalog.search.whoosh_backend import query
 from catalog.search.whoosh_backend.generations import Generations
 from catalog.search.whoosh_backend.snapshot import Snapshots
@@ -60,9 +60,9 @@ class WhooshBackend:
             snap = self._snapshots.latest()
             return {snap.pid[d]: snap.fingerprint[d].decode() for d in snap.live()}
 
-    def search(self, search_query: SearchQuery) -> SearchResult:
+    def search(self, search_query: SearchQuery, counts: SearchCounts | None = None) -> SearchResult:
         with self._lock:
-            return query.search(self._snapshots.latest(), search_query)
+            return query.search(self._snapshots.latest(), search_query, counts)
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[str]:
         with self._lock:

@@ -21,15 +21,20 @@ from catalog.search.analysis import (
     index_terms,
     transpositions,
 )
-from catalog.search.documents import SearchHit, SearchQuery, SearchResult, empty_result, sorted_facet
+from catalog.search.documents import SearchCounts, SearchHit, SearchQuery, SearchResult, empty_result, sorted_facet
 from catalog.search.whoosh_backend.schema import SEP
 from catalog.search.whoosh_backend.snapshot import Snapshot, has_live_doc
 
 FIELD_WEIGHTS = (("name", 4), ("meta", 2), ("description", 1))
 
 
-def search(snap: Snapshot, query: SearchQuery) -> SearchResult:
-    """The query's page, total and facets; a query with no hit is retried with its words corrected."""
+def search(snap: Snapshot, query: SearchQuery, counts: SearchCounts | None = None) -> SearchResult:
+    """The query's page, total and facets; a query with no hit is retried with its words corrected. Given
+    `counts`, only the page (of the corrected words, if any) is looked for."""
+    if counts is not None:
+        asked = replace(query, q=counts.did_you_mean) if counts.did_you_mean else query
+        return replace(_search(snap, asked, counted=False), total=counts.total, facets=counts.facets,
+                       did_you_mean=counts.did_you_mean)
     result = _search(snap, query)
     if result.total or not query.q.strip():
         return result
@@ -68,7 +73,7 @@ def _display(snap: Snapshot, word: str) -> str:
     return min(shown.items(), key=lambda form: (-form[1], form[0]))[0] if shown else word
 
 
-def _search(snap: Snapshot, query: SearchQuery) -> SearchResult:
+def _search(snap: Snapshot, query: SearchQuery, *, counted: bool = True) -> SearchResult:
     terms = index_terms(query.q)
     if query.q.strip() and not terms:
         return empty_result()
@@ -82,7 +87,7 @@ def _search(snap: Snapshot, query: SearchQuery) -> SearchResult:
         if not matched:
             return empty_result()
     matched = _filter(snap, query, matched)
-    facets = _facets(snap, matched)
+    facets = _facets(snap, matched) if counted else {}
     page = _page(snap, query, matched, field_sets)
     term_set = set(terms)
     hits = []
