@@ -75,6 +75,17 @@ def insert_batches(connection, table, rows) -> None:
         connection.execute(insert(table), batch)
 
 
+
+def analyze(connection) -> None:
+    """Refresh the planner's statistics of the bench's own tables: a bare `ANALYZE` on PostgreSQL takes every
+    table of the database, and its locks meet whatever else uses the database (another schema's TRUNCATE)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(text("ANALYZE"))
+        return
+    tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+    for table in tables.scalars().all():
+        connection.execute(text(f'ANALYZE "{table}"'))
+
 def seed(url: str, *, products: int, cooperatives: int) -> None:
     """Create the tables and bulk-insert cooperatives, certifications, members, products, variants, images, lots."""
     engine = create_engine(url)
@@ -132,7 +143,7 @@ def seed(url: str, *, products: int, cooperatives: int) -> None:
              "member_id": 1 + p % cooperatives, "quantity": 50, "quantity_remaining": 0 if p % 8 == 0 else 50,
              "produced_on": today - timedelta(days=30), "best_before": today + timedelta(days=300), "created_at": now}
             for (p, _v), variant_id in variant_ids.items()))
-        connection.execute(text("ANALYZE"))
+        analyze(connection)
     engine.dispose()
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.catalog import load, seed, start_gunicorn  # noqa: E402
+from bench.catalog import analyze, load, seed, start_gunicorn  # noqa: E402
 from bench.corpus import ONE_WORD, PREFIXES, TWO_WORDS, TYPOS, corpus  # noqa: E402
 from bench.search_engine import Fts5  # noqa: E402
 from catalog.models import Category, Product  # noqa: E402
@@ -84,7 +84,7 @@ def seed_catalogue(url: str, *, products: int, cooperatives: int) -> None:
                 batch = []
         if batch:
             conn.execute(statement, batch)
-        conn.execute(sa.text("ANALYZE"))
+        analyze(conn)
     engine.dispose()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.catalog import analyze  # noqa: E402
 from bench.corpus import ONE_WORD, PREFIXES, TWO_WORDS, TYPOS, corpus  # noqa: E402
 from catalog.search.analysis import correct_query, normalize  # noqa: E402
 from catalog.search.backend import SearchBackend, make_backend  # noqa: E402
@@ -203,7 +204,7 @@ def postgres_backend(url: str, size: int, builds: list[str]) -> SearchBackend:
     started = time.perf_counter()
     backend.rebuild(corpus(size), total=size)
     with engine.begin() as conn:
-        conn.execute(sa.text("ANALYZE"))
+        analyze(conn)
         megabytes = conn.execute(sa.text(
             "SELECT sum(pg_total_relation_size(c.oid)) / 1e6 FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": schema}).scalar()

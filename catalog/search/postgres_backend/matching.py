@@ -38,7 +38,7 @@ _SORTED_PAGE = """
 # The facets come from one grouping of the matches by (category, region, certification kinds): a few hundred
 # groups at most, added up here into the total and the three facets.
 _SEARCH = """
-WITH m AS MATERIALIZED (
+WITH m AS {materialized} (
         SELECT product_id, created_at, price_min, category_slug, region, certification_kinds, {in_name} AS in_name
         FROM search_documents WHERE {condition}),
     {page}
@@ -102,7 +102,8 @@ def search(conn: sa.Connection, query: SearchQuery, *, counted: bool = True) -> 
     else:
         in_name, page = "false", _SORTED_PAGE.format(order=_ORDER[sort].format(t=""))
     statement = _SEARCH.format(in_name=in_name, condition=" AND ".join(where), page=page,
-                               groups=_GROUPS if counted else "", page_order=_ORDER[sort].format(t="page."))
+                               groups=_GROUPS if counted else "", page_order=_ORDER[sort].format(t="page."),
+                               materialized="MATERIALIZED" if counted else "NOT MATERIALIZED")
     rows = conn.execute(sa.text(statement), params).all()
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     hits = []
