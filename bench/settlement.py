@@ -58,7 +58,8 @@ from orders.settlement.accounts import BUYER_PAYMENTS, REFUNDS, payment_lines  #
 from orders.settlement.ledger import account_balance, unbalanced_entries  # noqa: E402
 from orders.settlement.models import JournalEntry, JournalLine  # noqa: E402
 from orders.settlement.postings import to_mad  # noqa: E402
-from orders.settlement.run_models import Payout, RunCooperative, SettledParcel, SettledShare, SettlementRun  # noqa: E402
+from orders.settlement.run_models import (Payout, PayoutStatus, RunCooperative, SettledParcel, SettledShare,  # noqa: E402
+                                          SettlementRun)
 
 RATES = {"EUR": Decimal("0.0921"), "XOF": Decimal("60.41")}
 POLICIES = ("contribution", "equal", "shares")
@@ -347,7 +348,7 @@ def reconcile(url: str, run_id: int) -> dict:
             .group_by(JournalLine.account)) if balance}
         pending = {(f"cooperative:{key[8:]}:reserve" if key.startswith("reserve:") else f"{key}:payable"): int(amount)
                    for key, amount in s.execute(select(Payout.payee_key, func.sum(Payout.amount))
-                                                .where(Payout.status == "pending").group_by(Payout.payee_key))}
+                                                .where(Payout.status == PayoutStatus.PENDING).group_by(Payout.payee_key))}
         return {
             "entries": s.scalar(select(func.count()).select_from(JournalEntry)),
             "unbalanced": len(unbalanced_entries()),

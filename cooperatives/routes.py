@@ -4,16 +4,18 @@ from __future__ import annotations
 from flask import current_app, send_file
 
 from cooperatives import certifications, change_requests, multipart, services, unions
-from cooperatives.schemas import (CertificateCheckSchema, ChangeDecisionSchema, ChangeQueueArgsSchema,
-                                  CooperativeChangePageSchema, CooperativeChangeSchema, EditedCooperativeSchema,
-                                  JoinDecisionSchema, JoinRequestArgsSchema, JoinRequestPageSchema, JoinRequestSchema, CertificateNumberArgsSchema, CertificationDecisionSchema,
-                                  CertificationPageSchema, CertificationQueueArgsSchema, CertificationSchema,
-                                  CertificationSubmissionSchema, CooperativeCreateSchema,
-                                  CooperativeDecisionSchema, CooperativeDetailSchema, CooperativeListArgsSchema,
-                                  CooperativePageSchema, CooperativeQueueArgsSchema,
-                                  CooperativeUpdateSchema, ManagerInviteSchema, ManagersSchema, MemberCreateSchema,
-                                  MemberListArgsSchema, MemberPageSchema, MemberSchema, MemberUpdateSchema,
-                                  QueuedCertificationPageSchema, QueuedCertificationSchema, UnionMembershipSchema)
+from cooperatives.certification_schemas import (CertificateCheckSchema, CertificateNumberArgsSchema,
+                                                CertificationDecisionSchema, CertificationPageSchema,
+                                                CertificationQueueArgsSchema, CertificationSchema,
+                                                CertificationSubmissionSchema, QueuedCertificationPageSchema,
+                                                QueuedCertificationSchema)
+from cooperatives.schemas import (ChangeDecisionSchema, ChangeQueueArgsSchema, CooperativeChangePageSchema,
+                                  CooperativeChangeSchema, CooperativeCreateSchema, CooperativeDecisionSchema,
+                                  CooperativeDetailSchema, CooperativeListArgsSchema, CooperativePageSchema,
+                                  CooperativeQueueArgsSchema, CooperativeUpdateSchema, EditedCooperativeSchema,
+                                  JoinDecisionSchema, JoinRequestArgsSchema, JoinRequestPageSchema, JoinRequestSchema,
+                                  ManagerInviteSchema, ManagersSchema, MemberCreateSchema, MemberListArgsSchema,
+                                  MemberPageSchema, MemberSchema, MemberUpdateSchema, UnionMembershipSchema)
 from marketplace.auth.models import Role
 from marketplace.auth.permissions import auth_required, current_user, require_user
 from marketplace.pagination import PageArgsSchema

@@ -38,7 +38,7 @@ BUYERS = [
                                      "country": "GA", "phone": "+241 06 61 23 45"}, "XAF"),
 ]
 # what happens to each Moroccan cash-on-delivery demo order after checkout
-COD_FATES = ("confirmed", "shipped", "delivered", "cancelled")
+COD_FATES = (OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED)
 
 
 def _buyer(email: str, full_name: str) -> User:
@@ -75,15 +75,15 @@ def _order(buyer: User, address: dict, currency: str, method: str, key: str, var
         return None
 
 
-def _advance(order, fate: str, admin: User) -> None:
+def _advance(order, fate: OrderStatus, admin: User) -> None:
     parcels = list(db.session.scalars(select(CoopOrder).where(CoopOrder.order_id == order.id)))
-    if fate == "cancelled" and order.status == OrderStatus.CONFIRMED:
+    if fate == OrderStatus.CANCELLED and order.status == OrderStatus.CONFIRMED:
         cancellation.cancel(admin, order.id, reason="demo")
     for parcel in parcels:
-        if fate in ("shipped", "delivered") and parcel.status == ParcelStatus.TO_SHIP:
+        if fate in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and parcel.status == ParcelStatus.TO_SHIP:
             manager = db.session.get(Cooperative, parcel.cooperative_id).managers[0]
             fulfilment.ship(manager, parcel.id, carrier="Amana", tracking_number=f"AM{parcel.id:09d}MA")
-        if fate == "delivered" and parcel.status == ParcelStatus.SHIPPED:
+        if fate == OrderStatus.DELIVERED and parcel.status == ParcelStatus.SHIPPED:
             fulfilment.deliver(admin, parcel.id, cash_collected=None)
 
 

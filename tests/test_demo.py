@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from cooperatives import validators
-from cooperatives.models import ONSSA_KINDS, Certification, Cooperative, Member
+from cooperatives.models import ONSSA_KINDS, Certification, CertificationStatus, Cooperative, CooperativeStatus, Member
 from marketplace.auth.models import User
 from marketplace.cli import DEMO_USERS
 from marketplace.extensions import db
@@ -22,10 +22,10 @@ def test_the_demo_covers_every_state_and_loading_twice_adds_nothing(app):
         statuses = set(db.session.scalars(select(Cooperative.status)))
         certifications = db.session.scalars(select(Certification)).all()
         effective = {c.effective_status(today) for c in certifications}
-        expiring_soon = [c for c in certifications if c.effective_status(today) == "verified"
+        expiring_soon = [c for c in certifications if c.effective_status(today) == CertificationStatus.VERIFIED
                          and c.expires_on and (c.expires_on - today).days <= 30]
         food = db.session.scalars(select(Cooperative).where(Cooperative.sector == "food_processing",
-                                                            Cooperative.status == "verified")).all()
+                                                            Cooperative.status == CooperativeStatus.VERIFIED)).all()
         onssa_holders = set(db.session.scalars(select(Certification.cooperative_id).where(
             Certification.kind.in_(ONSSA_KINDS), Certification.valid_on(today))))
         union_members = db.session.scalars(select(Cooperative).where(Cooperative.legal_form == "union")).one() \

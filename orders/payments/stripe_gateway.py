@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 8
 NETWORK_RETRIES = 1  # requests carry an idempotency key, so a retry never charges twice
+# a PaymentIntent's status in Stripe's own vocabulary (not ours: PaymentStatus)
+STRIPE_CANCELED = "canceled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def cancel_payment_intent(intent_id: str, *, idempotency_key: str) -> IntentRef:
             intent_id, options={"idempotency_key": idempotency_key}))
     except PaymentProviderRejected:
         current = retrieve_payment_intent(intent_id)
-        if current.status != "canceled":
+        if current.status != STRIPE_CANCELED:
             raise
         return current
     return _intent_ref(intent)
