@@ -42,13 +42,17 @@ class SearchBackend(Protocol):
     def fingerprints(self) -> dict[int, str]: ...
 
 
-def make_backend(name: str, *, index_dir: str | Path | None = None, engine: Engine | None = None) -> SearchBackend:
-    """Backend `name` ("whoosh" needs `index_dir`, "postgres" needs `engine`)."""
+def make_backend(name: str, *, index_dir: str | Path | None = None, engine: Engine | None = None,
+                 rebuild_memory_mb: int | None = None) -> SearchBackend:
+    """Backend `name` ("whoosh" needs `index_dir`, and may be given the memory of each rebuild writer;
+    "postgres" needs `engine`)."""
     if name == "whoosh":
         if index_dir is None:
             raise ValueError("the whoosh search backend needs index_dir")
         from catalog.search.whoosh_backend import WhooshBackend
-        return WhooshBackend(index_dir)
+        if rebuild_memory_mb is None:
+            return WhooshBackend(index_dir)
+        return WhooshBackend(index_dir, rebuild_memory_mb=rebuild_memory_mb)
     if name == "postgres":
         if engine is None:
             raise ValueError("the postgres search backend needs an engine")

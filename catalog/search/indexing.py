@@ -35,7 +35,8 @@ def search_backend() -> SearchBackend:
     if backend is None:
         name = current_app.config["SEARCH_BACKEND"]
         backend = make_backend(name, index_dir=current_app.config["SEARCH_INDEX_DIR"],
-                               engine=db.engine if name == "postgres" else None)
+                               engine=db.engine if name == "postgres" else None,
+                               rebuild_memory_mb=current_app.config["SEARCH_REBUILD_MEMORY_MB"])
         current_app.extensions["search_backend"] = backend
     return backend
 

@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 from catalog.search.documents import SearchQuery
+from catalog.search.indexing import search_backend
 from catalog.search.whoosh_backend import WhooshBackend
 from tests.factories import make_doc
 from tests.search.workers import ROUNDS, SHARED, write_versions
@@ -76,3 +77,24 @@ def test_a_rebuild_analysed_by_two_processes_finds_every_document_and_keeps_a_wr
     assert [hit.product_id for hit in backend.search(SearchQuery(q="miel")).hits] == [7]
     assert [hit.product_id for hit in backend.search(SearchQuery(q="amlou", sort="price_asc", per_page=3)).hits] \
         == [1, 2, 3]
+
+
+def test_a_rebuild_whose_postings_spill_to_disk_builds_the_same_index_as_one_kept_in_memory(tmp_path: Path):
+    docs = [make_doc(pid, names={"fr": f"Amlou {pid}", "en": f"Honey spread {pid % 7}"}, price_min=pid)
+            for pid in range(1, 401)]
+    in_memory = WhooshBackend(tmp_path / "memory")
+    spilled = WhooshBackend(tmp_path / "spilled", rebuild_memory_mb=0)  # every posting over the limit: many runs
+    for backend in (in_memory, spilled):
+        backend.generations.rebuild(docs, None, procs=2)
+    for q in ("amlou", "honey 3", "spread", "amlou 250"):
+        query = SearchQuery(q=q, per_page=50)
+        assert [hit.product_id for hit in spilled.search(query).hits] == \
+            [hit.product_id for hit in in_memory.search(query).hits] != []
+    assert spilled.search(SearchQuery(q="amlou")).total == in_memory.search(SearchQuery(q="amlou")).total == 400
+    assert spilled.suggest("hon") == in_memory.suggest("hon") != []
+
+
+def test_the_rebuild_memory_setting_reaches_the_whoosh_writers(app):
+    app.config.update(SEARCH_BACKEND="whoosh", SEARCH_REBUILD_MEMORY_MB=64)
+    with app.app_context():
+        assert search_backend().generations.rebuild_memory_mb == 64
