@@ -203,11 +203,13 @@ def suggest(snap: Snapshot, prefix: str, *, limit: int, today: date) -> list[str
     seen: set[str] = set()
     for field in ("ac_full", "ac_part"):
         found: dict[str, list[Any]] = {}
-        for term, info in snap.reader.iter_prefix(field, typed):
-            text = term.decode() if isinstance(term, bytes) else term
-            entry = found.setdefault(text.split(SEP, 1)[1], [0, []])
-            entry[0] += info.doc_frequency()
-            entry[1].append(text)
+        # Segment by segment: a multi-segment reader looks each term up again in every segment to merge them.
+        for leaf, _ in snap.reader.leaf_readers():
+            for term, info in leaf.iter_prefix(field, typed):
+                text = term.decode() if isinstance(term, bytes) else term
+                entry = found.setdefault(text.split(SEP, 1)[1], [0, set()])
+                entry[0] += info.doc_frequency()
+                entry[1].add(text)
         # Whole-name matches before word matches; then shorter, then more products, then alphabetical.
         for display in sorted(found, key=lambda shown: (len(shown), -found[shown][0], shown)):
             key = " ".join(w for t in display.split() for w in fold_token(t))
