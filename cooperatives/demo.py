@@ -318,7 +318,7 @@ def _phone(digits: str, *, landline: bool = False) -> str:
 
 def _load_certification(manager: User, admin: User, cooperative: Cooperative, demo: DemoCertification) -> None:
     expires_on = None if demo.expires_in_days is None else validators.today() + timedelta(days=demo.expires_in_days)
-    if demo.outcome == "expired":
+    if demo.outcome == CertificationStatus.EXPIRED:
         # The certificate was verified while it was in force: recorded as history, since verifying it now is refused.
         expires_on, real_expiry = validators.today() + timedelta(days=365), expires_on
     document = io.BytesIO(tiny_pdf(f"{demo.issuer} - {demo.kind} {demo.number} - {cooperative.name}"))
@@ -333,7 +333,7 @@ def _load_certification(manager: User, admin: User, cooperative: Cooperative, de
     if demo.outcome == CertificationStatus.REVOKED:
         certifications.decide_certification(admin, certification.id, decision="revoke",
                                             reason="Autorisation retirée après l'inspection de 2020.")
-    if demo.outcome == "expired":
+    if demo.outcome == CertificationStatus.EXPIRED:
         _backdate_expiry(certification.id, real_expiry)
 
 

@@ -6,6 +6,7 @@ only the latest stage that applies.
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from functools import partial
 
 from sqlalchemy import select
@@ -18,13 +19,21 @@ from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.transaction import send_after_commit, unit_of_work
 
-# (stage, days before expires_on it starts) from the latest to the earliest; "expired" starts the day after
-STAGES = (("expired", -1), ("7_days", 7), ("30_days", 30))
+
+
+class ReminderStage(StrEnum):
+    EXPIRED = "expired"
+    DAYS_7 = "7_days"
+    DAYS_30 = "30_days"
+
+
+# (stage, days before expires_on it starts) from the latest to the earliest; EXPIRED starts the day after
+STAGES = ((ReminderStage.EXPIRED, -1), (ReminderStage.DAYS_7, 7), (ReminderStage.DAYS_30, 30))
 # a certificate that lapsed longer ago than this is not announced (e.g. the first run on old data)
 LAPSED_NOTICE_DAYS = 7
 
 
-def stage_on(certification: Certification, day) -> str | None:
+def stage_on(certification: Certification, day) -> ReminderStage | None:
     """The latest reminder stage `certification` has reached on `day`, or None."""
     days_left = (certification.expires_on - day).days
     for stage, starts in STAGES:
@@ -49,10 +58,10 @@ def send_certification_reminders() -> int:
             if stage is None or db.session.get(CertificationReminder, (certification.id, stage)) is not None:
                 continue
             db.session.add(CertificationReminder(certification_id=certification.id, stage=stage))
-            event = "certification_expired" if stage == "expired" else "certification_expiring"
+            event = "certification_expired" if stage == ReminderStage.EXPIRED else "certification_expiring"
             tell_managers(certification.cooperative, event, {
                 **certification_facts(certification), "days_left": (certification.expires_on - day).days})
-            if stage == "expired":
+            if stage == ReminderStage.EXPIRED:
                 send_after_commit(certification_lapsed, partial(db.session.get, Certification, certification.id))
             sent += 1
     return sent

@@ -9,6 +9,7 @@ from catalog.errors import OutOfStock
 from marketplace.extensions import db
 from orders import card_payments, events, refunds, services
 from orders.models import Order, OrderStatus, ParcelStatus, Payment, PaymentStatus, Refund
+from orders.payments.stripe_gateway import STRIPE_SUCCEEDED
 from orders.payments.webhooks import on_stripe_event
 
 
@@ -103,7 +104,7 @@ def charge_refunded(charge: dict) -> None:
     order = _locked_order(charge.get("payment_intent"))
     if order is None:
         return
-    done = {r.get("id") for r in (charge.get("refunds") or {}).get("data", []) if r.get("status") == "succeeded"}
+    done = {r.get("id") for r in (charge.get("refunds") or {}).get("data", []) if r.get("status") == STRIPE_SUCCEEDED}
     for refund in db.session.scalars(select(Refund).where(Refund.order_id == order.id,
                                                           Refund.provider_refund_id.in_(done))):
         refunds.refund_succeeded(refund)

@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 8
 NETWORK_RETRIES = 1  # requests carry an idempotency key, so a retry never charges twice
-# a PaymentIntent's status in Stripe's own vocabulary (not ours: PaymentStatus)
+# statuses in Stripe's own vocabulary (not ours: PaymentStatus, RefundStatus): a PaymentIntent's, a Refund's
 STRIPE_CANCELED = "canceled"
+STRIPE_SUCCEEDED = "succeeded"
 
 
 @dataclass(frozen=True, slots=True)
