@@ -16,7 +16,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "PRIVATE_MEDIA_ROOT": (str(INSTANCE_DIR / "private"), "certification documents (never served statically)"),
     "SEARCH_BACKEND": ("whoosh", "`whoosh` (one machine) or `postgres` (several app servers)"),
     "SEARCH_INDEX_DIR": (str(INSTANCE_DIR / "search-index"), "Whoosh index directory"),
-    "SEARCH_REBUILD_MEMORY_MB": ("1024", "postings each Whoosh rebuild writer (one per core, up to 4) sorts in memory before spilling to disk; ~900 MB resident each at 100,000 products, lower on a small machine (a spilling rebuild takes about twice as long)"),
+    "SEARCH_REBUILD_MEMORY_MB": ("1024", "postings each Whoosh rebuild writer (one per core, up to 4) sorts in memory before spilling to disk; ~900 MB resident each at 100,000 products, lower on a small machine (at least 16; a spilling rebuild takes about twice as long)"),
     "STRIPE_SECRET_KEY": ("", "Stripe secret key (`sk_…`)"),
     "STRIPE_WEBHOOK_SECRET": ("", "Stripe webhook endpoint secret (`whsec_…`)"),
     "STRIPE_API_BASE": ("", "point the stripe library at another server (localstripe in tests)"),
@@ -78,6 +78,7 @@ _INTEGERS = {"ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "RESERVATION_MINUTES", "RE
              "LOGIN_FAILURES_PER_ADDRESS", "LOGIN_FAILURES_PER_ACCOUNT", "PLATFORM_VAT_BPS", "INVOICES_RENDER_ON_ISSUE",
              "LOW_STOCK_THRESHOLD", "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_RETRY_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT",
              "CACHE_DEFAULT_TIMEOUT", "RESPONSE_CACHE_SECONDS", "HTTP_MAX_AGE", "SEARCH_REBUILD_MEMORY_MB"}
+_MINIMUMS = {"SEARCH_REBUILD_MEMORY_MB": 16}  # below it a rebuild spills nearly every posting to disk
 _FLAGS = {"JOBS_IMMEDIATE", "PAYMENT_FEE_FROM_PROVIDER", "MAIL_USE_TLS", "MAIL_USE_SSL"}
 
 
@@ -101,6 +102,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, object]:
                 config[name] = raw.strip().lower() in ("1", "true", "yes")
         except ValueError:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+        if name in _MINIMUMS and config[name] < _MINIMUMS[name]:
+            raise ConfigurationError(f"{name} must be at least {_MINIMUMS[name]}, got {raw!r}")
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     if config["CACHE_REDIS_URL"] and "CACHE_TYPE" not in environ:
         config["CACHE_TYPE"] = "RedisCache"

@@ -25,6 +25,12 @@ def test_a_non_integer_setting_is_a_clear_error():
         load_config({"RESERVATION_MINUTES": "half an hour"})
 
 
+def test_a_rebuild_memory_too_small_to_sort_in_is_a_clear_error():
+    with pytest.raises(ConfigurationError, match="SEARCH_REBUILD_MEMORY_MB must be at least 16, got '0'"):
+        load_config({"SEARCH_REBUILD_MEMORY_MB": "0"})
+    assert load_config({"SEARCH_REBUILD_MEMORY_MB": "16"})["SEARCH_REBUILD_MEMORY_MB"] == 16
+
+
 def test_the_readme_documents_every_setting():
     from pathlib import Path
 

@@ -50,8 +50,6 @@ def make_backend(name: str, *, index_dir: str | Path | None = None, engine: Engi
         if index_dir is None:
             raise ValueError("the whoosh search backend needs index_dir")
         from catalog.search.whoosh_backend import WhooshBackend
-        if rebuild_memory_mb is None:
-            return WhooshBackend(index_dir)
         return WhooshBackend(index_dir, rebuild_memory_mb=rebuild_memory_mb)
     if name == "postgres":
         if engine is None:

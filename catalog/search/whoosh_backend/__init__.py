@@ -13,7 +13,7 @@ from pathlib import Path
 
 from catalog.search.documents import SearchCounts, SearchDocument, SearchQuery, SearchResult
 from catalog.search.whoosh_backend import query
-from catalog.search.whoosh_backend.generations import REBUILD_MEMORY_MB, Generations
+from catalog.search.whoosh_backend.generations import Generations
 from catalog.search.whoosh_backend.snapshot import Snapshots
 from marketplace import clock
 
@@ -26,7 +26,7 @@ PARALLEL_BUILD_FROM = 5_000
 class WhooshBackend:
     """Search backend over a local Whoosh index directory. Readers never lock; each process keeps one searcher."""
 
-    def __init__(self, index_dir: str | Path, *, rebuild_memory_mb: int = REBUILD_MEMORY_MB) -> None:
+    def __init__(self, index_dir: str | Path, *, rebuild_memory_mb: int | None = None) -> None:
         self.generations = Generations(index_dir, rebuild_memory_mb=rebuild_memory_mb)
         self.root = self.generations.root
         self._snapshots = Snapshots(self.generations)

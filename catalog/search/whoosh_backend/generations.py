@@ -48,9 +48,9 @@ _GEN_RE = re.compile(r"^gen-(\d+)$")
 class Generations:
     """The generation directories under `root` and every way of writing to them."""
 
-    def __init__(self, root: str | Path, *, rebuild_memory_mb: int = REBUILD_MEMORY_MB) -> None:
+    def __init__(self, root: str | Path, *, rebuild_memory_mb: int | None = None) -> None:
         self.root = Path(root)
-        self.rebuild_memory_mb = rebuild_memory_mb
+        self.rebuild_memory_mb = REBUILD_MEMORY_MB if rebuild_memory_mb is None else rebuild_memory_mb
         self.root.mkdir(parents=True, exist_ok=True)
         self._indexes: dict[str, index.Index] = {}
         if not (self.root / "CURRENT").exists():
